@@ -1,0 +1,1128 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+//DESCRIPTION Invalidate CloudFront paths from CI: encoded, within CloudFront's limits, one paid invalidation per CI run, a sane wait
+//JAVA 17+
+//DEPS software.amazon.awssdk:bom:2.44.4@pom
+//DEPS software.amazon.awssdk:cloudfront
+//DEPS software.amazon.awssdk:url-connection-client
+//DEPS software.amazon.awssdk:sts
+//DEPS software.amazon.awssdk:sso
+//DEPS software.amazon.awssdk:ssooidc:2.44.3
+//DEPS info.picocli:picocli:4.7.7
+//DEPS org.slf4j:slf4j-nop:1.7.36
+//JAVA_OPTIONS -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.cloudfront.CloudFrontClient;
+import software.amazon.awssdk.services.cloudfront.CloudFrontClientBuilder;
+
+/**
+ * Invalidates CloudFront paths, the way a CI job needs it.
+ * <ul>
+ * <li>Paths are normalised (leading slash, RFC 1738 encoding, {@code ~} made a wildcard, duplicates and covered paths dropped)
+ *     and, with {@code --max-paths}, collapsed into the fewest directory wildcards.</li>
+ * <li>Requests never break CloudFront's in-progress limits (3,000 paths, 15 wildcards): larger sets go as batches that wait for room.</li>
+ * <li>The CallerReference is derived from the distribution, the paths and the CI run, so a re-run job gets its invalidation back
+ *     instead of paying for a second one.</li>
+ * </ul>
+ */
+@Command(name = "invalidate", mixinStandardHelpOptions = true, version = "invalidate 1.0.0",
+        sortOptions = false, usageHelpAutoWidth = true,
+        description = "Invalidates CloudFront paths: encoded, within CloudFront's limits, idempotent on CI re-runs, with a sane wait.",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:done, or skipped (pull request, other branch)", "1:AWS failure, wait timeout, I/O failure", "2:usage error"},
+        footerHeading = "%nExamples:%n",
+        footer = {"  invalidate -c EDFDVBD6EXAMPLE '/index.html' '/blog/*'",
+                "  git diff --name-only HEAD~1 | invalidate --distribution www.example.com --files public --paths-from -",
+                "  invalidate -c $DIST -i '/*' -b $TRAVIS_BRANCH -p $TRAVIS_PULL_REQUEST   # travis-ci-cloudfront-invalidation flags"})
+class Invalidate implements Callable<Integer> {
+    static final String NAME = "invalidate";
+
+    public static void main(String[] args) {
+        System.exit(newCommandLine().execute(args));
+    }
+
+    static CommandLine newCommandLine() {
+        return newCommandLine(new Invalidate());
+    }
+
+    static CommandLine newCommandLine(Invalidate command) {
+        return Invalidations.Cli.configure(new CommandLine(command), NAME, () -> command.err, () -> command.verbose, command::secrets);
+    }
+
+    // ---------------------------------------------------------------- options, in --help order
+
+    @Parameters(paramLabel = "PATH", arity = "0..*", description = "Paths to invalidate (with --files: files under ROOT).")
+    List<String> positionalPaths = new ArrayList<>();
+
+    @Option(names = {"-c", "--distribution-id"}, paramLabel = "ID",
+            description = "Distribution id. Default: $CLOUDFRONT_DISTRIBUTION_ID.")
+    String distributionId;
+
+    @Option(names = "--distribution", paramLabel = "NAME",
+            description = "Find the distribution by an alternate domain name, its *.cloudfront.net domain, or the S3 bucket of its origin.")
+    String distributionName;
+
+    @Option(names = {"-i", "--paths"}, paramLabel = "PATHS", arity = "1..*", split = ",",
+            description = "Paths, comma-separated, space-separated (like the AWS CLI) or repeated.")
+    List<String> optionPaths = new ArrayList<>();
+
+    @Option(names = "--paths-from", paramLabel = "FILE",
+            description = "Read paths from FILE ('-' for standard input): one a line, blank lines and # comments ignored.")
+    String pathsFrom;
+
+    @Option(names = "--files", paramLabel = "ROOT",
+            description = "The inputs are files under ROOT (e.g. git diff --name-only under Hugo's public/): ROOT/a/b.css gives /a/b.css, "
+                    + "ROOT/x/index.html gives /x/ and /x/index.html. Files outside ROOT are ignored.")
+    Path filesRoot;
+
+    @Option(names = "--max-paths", paramLabel = "N",
+            description = "Collapse more than N paths into the fewest directory wildcards (/dir/*), deepest first, at most 15 wildcards.")
+    Integer maxPaths;
+
+    @Option(names = "--caller-reference", paramLabel = "REF",
+            description = "CallerReference to send. Default: derived from the distribution, the paths and the CI run "
+                    + "(GITHUB_RUN_ID, TRAVIS_BUILD_ID, CI_PIPELINE_ID), so a re-run returns the same invalidation; unique per call outside CI.")
+    String callerReference;
+
+    @Option(names = "--wait", description = "Wait until the invalidation is Completed (progress on stderr).")
+    boolean waitForCompletion;
+
+    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "30m", converter = Invalidations.DurationConverter.class,
+            description = "Bound on the whole run: waiting for room under CloudFront's limits, retries and --wait (e.g. 90s, 30m, 1h). Default: ${DEFAULT-VALUE}.")
+    Duration timeout;
+
+    @Option(names = "--warn-on-timeout", description = "A --timeout while waiting is a warning (exit 0), not a failure: a slow CloudFront need not fail a build.")
+    boolean warnOnTimeout;
+
+    @Option(names = "--poll-interval", paramLabel = "DURATION", defaultValue = "10s", converter = Invalidations.DurationConverter.class,
+            description = "How often --wait asks for the status, and the first back-off when CloudFront has no room. Default: ${DEFAULT-VALUE}.")
+    Duration pollInterval;
+
+    @Option(names = "--dry-run", description = "Print the request(s) that would be sent, with the cost beyond the free tier; send nothing.")
+    boolean dryRun;
+
+    @Option(names = "--output", paramLabel = "FORMAT", defaultValue = "json",
+            description = "json (the AWS CLI's shape), id (the id(s) only) or text (one line each). Default: ${DEFAULT-VALUE}.")
+    Invalidations.OutputFormat output;
+
+    @Option(names = {"-b", "--branch"}, paramLabel = "BRANCH",
+            description = "The branch being built. Default: from the CI (TRAVIS_BRANCH, GITHUB_REF_NAME, CI_COMMIT_REF_NAME).")
+    String branch;
+
+    @Option(names = {"-o", "--only-branch"}, paramLabel = "GLOB", split = ",",
+            description = "Invalidate only when the branch matches one of these globs (comma-separated or repeated); skip otherwise.")
+    List<String> onlyBranches = new ArrayList<>();
+
+    @Option(names = {"-p", "--pull-request"}, paramLabel = "PR",
+            description = "Pull request number, or 'false' (Travis's TRAVIS_PULL_REQUEST): anything but 'false' skips.")
+    String pullRequest;
+
+    @Option(names = "--allow-pull-requests", description = "Invalidate in pull-request builds too.")
+    boolean allowPullRequests;
+
+    @Option(names = "--profile", paramLabel = "NAME", description = "AWS profile (default: $AWS_PROFILE, then 'default').")
+    String profile;
+
+    @Option(names = "--endpoint-url", paramLabel = "URL",
+            description = "CloudFront endpoint, e.g. a local emulator. Default: $AWS_ENDPOINT_URL_CLOUDFRONT, $AWS_ENDPOINT_URL, AWS.")
+    URI endpointUrl;
+
+    @Option(names = {"-a", "--access-key"}, paramLabel = "KEY", hidden = true,
+            description = "Access key id (travis-ci-cloudfront-invalidation compatibility; prefer AWS_ACCESS_KEY_ID).")
+    String accessKey;
+
+    @Option(names = {"-s", "--secret-key"}, paramLabel = "SECRET", hidden = true,
+            description = "Secret access key (compatibility; prefer AWS_SECRET_ACCESS_KEY).")
+    String secretKey;
+
+    @Option(names = {"-v", "--verbose"}, description = "Stack traces on errors, and each retry.")
+    boolean verbose;
+
+    // The outside world, replaceable by in-process tests.
+    Map<String, String> env = System.getenv();
+    PrintStream out = System.out;
+    PrintStream err = System.err;
+    InputStream in = System.in;
+
+    // ---------------------------------------------------------------- the steps
+
+    @Override
+    public Integer call() throws Exception {
+        Invalidations.Log log = new Invalidations.Log(NAME, err, verbose);
+        Invalidations.Ci ci = Invalidations.Ci.detect(env);
+        var skip = Invalidations.skipReason(ci, branch, pullRequest, onlyBranches, allowPullRequests);
+        if (skip.isPresent()) {
+            log.note("skipped: " + skip.get());
+            return 0;
+        }
+
+        List<String> inputs = readInputs();
+        Invalidations.Normalized normalized = filesRoot != null
+                ? Invalidations.normalize(Invalidations.urlsOfFiles(filesRoot.toString(), inputs, log::note))
+                : Invalidations.normalize(inputs);
+        normalized.notes().forEach(log::note);
+        List<String> paths = normalized.paths();
+        if (paths.isEmpty()) {
+            throw new Invalidations.UsageError(inputs.isEmpty()
+                    ? "no path given (there is no default: pass '/*' to invalidate everything)"
+                    : "no path left to invalidate from the " + inputs.size() + " input(s)");
+        }
+        if (maxPaths != null) {
+            paths = Invalidations.collapse(paths, maxPaths);
+        }
+        List<List<String>> batches = Invalidations.batches(paths);
+
+        String distribution = distributionId != null ? distributionId : env.get("CLOUDFRONT_DISTRIBUTION_ID");
+        if ((distribution == null || distribution.isBlank()) && distributionName == null) {
+            throw new Invalidations.UsageError("no distribution: pass --distribution-id (-c), --distribution, or set CLOUDFRONT_DISTRIBUTION_ID");
+        }
+        if (distributionId != null && distributionName != null) {
+            throw new Invalidations.UsageError("--distribution-id and --distribution are exclusive");
+        }
+        if (dryRun && distributionName == null) {
+            Invalidations.printDryRun(out, distribution, batches, references(distribution, batches, ci));
+            return 0;
+        }
+
+        if (accessKey != null || secretKey != null) {
+            log.warn("-a/-s put secrets on the command line; prefer AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, --profile or OIDC");
+        }
+        Instant deadline = Instant.now().plus(timeout);
+        try (Invalidations.CloudFront cloudFront = Invalidations.CloudFront.connect(credentials(), endpointUrl, log)) {
+            if (distributionName != null) {
+                distribution = Invalidations.findDistribution(cloudFront.distributions(), distributionName).id();
+                log.note("distribution " + distributionName + " is " + distribution);
+            }
+            List<String> references = references(distribution, batches, ci);
+            if (dryRun) {
+                Invalidations.printDryRun(out, distribution, batches, references);
+                return 0;
+            }
+            var sender = new Invalidations.Sender(cloudFront, log, pollInterval, deadline);
+            List<Invalidations.Result> results = sender.sendAll(distribution, batches, references);
+            boolean timedOut = false;
+            if (waitForCompletion) {
+                try {
+                    results = sender.waitAll(results);
+                } catch (Invalidations.WaitTimeout timeoutError) {
+                    results = timeoutError.results();
+                    timedOut = true;
+                    if (!warnOnTimeout) {
+                        Invalidations.print(out, output, results);
+                        Invalidations.Ci.writeGitHubOutputs(env, results);
+                        throw timeoutError;
+                    }
+                    log.warn(timeoutError.getMessage());
+                }
+            }
+            Invalidations.print(out, output, results);
+            Invalidations.Ci.writeGitHubOutputs(env, results);
+            return timedOut && !warnOnTimeout ? 1 : 0;
+        }
+    }
+
+    private List<String> readInputs() throws IOException {
+        List<String> inputs = new ArrayList<>(positionalPaths);
+        inputs.addAll(optionPaths);
+        if (pathsFrom != null) {
+            inputs.addAll(Invalidations.readPathList(pathsFrom.equals("-")
+                    ? new String(in.readAllBytes(), StandardCharsets.UTF_8)
+                    : Files.readString(Path.of(pathsFrom), StandardCharsets.UTF_8)));
+        }
+        return inputs;
+    }
+
+    private List<String> references(String distribution, List<List<String>> batches, Invalidations.Ci ci) {
+        return Invalidations.callerReferences(callerReference, distribution, batches, ci.runId(), UUID.randomUUID().toString());
+    }
+
+    private AwsCredentialsProvider credentials() {
+        if (accessKey != null || secretKey != null) {
+            if (accessKey == null || secretKey == null) {
+                throw new Invalidations.UsageError("-a (access key) and -s (secret key) go together");
+            }
+            return StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey, secretKey));
+        }
+        return profile != null ? DefaultCredentialsProvider.builder().profileName(profile).build() : DefaultCredentialsProvider.builder().build();
+    }
+
+    /** Values that must never be printed: the secret of -s and of the environment. */
+    List<String> secrets() {
+        List<String> secrets = new ArrayList<>();
+        if (secretKey != null) secrets.add(secretKey);
+        for (String name : List.of("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")) {
+            String value = env.get(name);
+            if (value != null) secrets.add(value);
+        }
+        return secrets;
+    }
+
+    // ================================================================ SHARED INVALIDATION CODE BEGIN
+    // This block is identical in invalidate.java and deploy-site.java (a test fails when they differ):
+    // each script stays one self-contained file, and the two never drift apart.
+
+    /** Everything about CloudFront invalidations: pure planning first, then the AWS adapter, then output. */
+    static final class Invalidations {
+        private Invalidations() {
+        }
+
+        /** CloudFront's documented limits (Developer Guide, "Invalidation limits" and "Specifying the files to invalidate"). */
+        static final int MAX_PATHS_IN_PROGRESS = 3000;
+        static final int MAX_WILDCARDS_IN_PROGRESS = 15;
+        static final int MAX_PATH_LENGTH = 4000;
+        static final int FREE_PATHS_PER_MONTH = 1000;
+        static final double PRICE_PER_PATH_USD = 0.005;
+        /** Space, the RFC 1738 unsafe characters and '%' when it does not start an escape: CloudFront wants these encoded. */
+        private static final String UNSAFE = " \"<>#%{}|\\^~[]`";
+
+        static final class UsageError extends RuntimeException {
+            UsageError(String message) {
+                super(message);
+            }
+        }
+
+        static final class Failure extends RuntimeException {
+            Failure(String message) {
+                super(message);
+            }
+        }
+
+        // ------------------------------------------------------------ paths
+
+        record Normalized(List<String> paths, List<String> notes) {
+        }
+
+        /** Reads a path list: one a line, blank lines and '#' comments ignored, surrounding blanks trimmed. */
+        static List<String> readPathList(String text) {
+            return text.lines().map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+        }
+
+        /**
+         * Normalises paths as CloudFront needs them: a leading '/'; non-ASCII and RFC 1738-unsafe characters
+         * percent-encoded as UTF-8, nothing else, a valid %XX kept; '~' (no reliable encoding) turned into a prefix
+         * wildcard ending just before it; duplicates and paths covered by a wildcard dropped; sorted.
+         * '*' before the end, control characters and paths over 4,000 characters are usage errors.
+         */
+        static Normalized normalize(Collection<String> inputs) {
+            List<String> notes = new ArrayList<>();
+            TreeSet<String> paths = new TreeSet<>();
+            for (String input : inputs) {
+                paths.add(normalizePath(input, notes::add));
+            }
+            return new Normalized(dropCovered(paths), notes);
+        }
+
+        static String normalizePath(String input, Consumer<String> note) {
+            String path = input;
+            Matcher url = Pattern.compile("^https?://[^/]*(/.*)?$").matcher(path);
+            if (url.matches()) {
+                path = url.group(1) == null ? "/" : url.group(1);
+            }
+            if (!path.startsWith("/")) {
+                path = "/" + path;
+            }
+            for (int i = 0; i < path.length(); i++) {
+                char c = path.charAt(i);
+                if (c < 0x20 || c == 0x7f) {
+                    throw new UsageError("invalid path " + quote(input) + ": control character at position " + i);
+                }
+            }
+            int tilde = path.indexOf('~');
+            if (tilde >= 0) {
+                String wildcard = path.substring(0, tilde) + "*";
+                note.accept("path " + quote(input) + " contains '~', which CloudFront cannot match reliably: invalidating " + wildcard + " instead");
+                path = wildcard;
+            }
+            int star = path.indexOf('*');
+            if (star >= 0 && star != path.length() - 1) {
+                throw new UsageError("invalid path " + quote(input) + ": '*' is allowed only as the last character");
+            }
+            String encoded = encode(path);
+            if (encoded.length() > MAX_PATH_LENGTH) {
+                throw new UsageError("invalid path " + quote(abbreviate(input)) + ": " + encoded.length()
+                        + " characters once encoded, CloudFront allows " + MAX_PATH_LENGTH);
+            }
+            return encoded;
+        }
+
+        /** Percent-encodes non-ASCII and unsafe characters as UTF-8; keeps an existing valid %XX escape. */
+        static String encode(String path) {
+            StringBuilder out = new StringBuilder(path.length() + 16);
+            byte[] bytes = path.getBytes(StandardCharsets.UTF_8);
+            for (int i = 0; i < bytes.length; i++) {
+                int b = bytes[i] & 0xff;
+                boolean validEscape = b == '%' && i + 2 < bytes.length && isHex(bytes[i + 1]) && isHex(bytes[i + 2]);
+                if (validEscape) {
+                    out.append('%').append(Character.toUpperCase((char) bytes[i + 1])).append(Character.toUpperCase((char) bytes[i + 2]));
+                    i += 2;
+                } else if (b >= 0x80 || UNSAFE.indexOf(b) >= 0) {
+                    out.append('%').append(String.format("%02X", b));
+                } else {
+                    out.append((char) b);
+                }
+            }
+            return out.toString();
+        }
+
+        private static boolean isHex(byte b) {
+            return (b >= '0' && b <= '9') || (b >= 'a' && b <= 'f') || (b >= 'A' && b <= 'F');
+        }
+
+        static boolean isWildcard(String path) {
+            return path.endsWith("*");
+        }
+
+        /** Drops exact duplicates and every path that a wildcard of the same set already covers (a wildcard is a prefix match). */
+        static List<String> dropCovered(Collection<String> paths) {
+            TreeSet<String> sorted = new TreeSet<>(paths);
+            List<String> prefixes = sorted.stream().filter(Invalidations::isWildcard).map(p -> p.substring(0, p.length() - 1)).toList();
+            List<String> kept = new ArrayList<>();
+            for (String path : sorted) {
+                boolean covered = prefixes.stream().anyMatch(prefix -> path.startsWith(prefix) && !path.equals(prefix + "*"));
+                if (!covered) kept.add(path);
+            }
+            return kept;
+        }
+
+        /**
+         * Maps files under ROOT to the URL paths that serve them: ROOT/a/b.css gives /a/b.css; ROOT/x/index.html gives
+         * /x/ and /x/index.html. Inputs outside ROOT are ignored, with one note.
+         */
+        static List<String> urlsOfFiles(String root, Collection<String> files, Consumer<String> note) {
+            String base = stripDotSlash(root.replace('\\', '/'));
+            base = base.equals(".") || base.isEmpty() ? "" : (base.endsWith("/") ? base : base + "/");
+            List<String> urls = new ArrayList<>();
+            int outside = 0;
+            for (String file : files) {
+                String f = stripDotSlash(file.replace('\\', '/'));
+                if (!f.startsWith(base) || f.length() == base.length()) {
+                    outside++;
+                    continue;
+                }
+                urls.addAll(urlsOfKey(f.substring(base.length())));
+            }
+            if (outside > 0) {
+                note.accept(outside + " input(s) not under " + root + " ignored");
+            }
+            return urls;
+        }
+
+        private static String stripDotSlash(String p) {
+            String s = p;
+            while (s.startsWith("./")) s = s.substring(2);
+            return s;
+        }
+
+        /** The URL paths that serve an object key (relative to the origin): index.html also answers for its directory. */
+        static List<String> urlsOfKey(String key) {
+            String k = key.startsWith("/") ? key.substring(1) : key;
+            if (k.equals("index.html")) return List.of("/", "/index.html");
+            if (k.endsWith("/index.html")) return List.of("/" + k.substring(0, k.length() - "index.html".length()), "/" + k);
+            return List.of("/" + k);
+        }
+
+        /**
+         * Brings a normalised path set down to at most maxPaths entries by replacing the paths under a directory with
+         * that directory's wildcard (/dir/*). Each step takes the directory that removes enough paths on its own, the
+         * deepest (then narrowest) such one; when none does, the one that removes the most. At most 15 wildcards, as
+         * CloudFront allows in progress.
+         */
+        static List<String> collapse(List<String> paths, int maxPaths) {
+            if (maxPaths < 1) throw new UsageError("--max-paths must be at least 1");
+            TreeSet<String> set = new TreeSet<>(dropCovered(paths));
+            while (set.size() > maxPaths || wildcards(set) > MAX_WILDCARDS_IN_PROGRESS) {
+                int need = Math.max(1, set.size() - maxPaths);
+                String best = null;
+                int bestGain = 0;
+                boolean bestSuffices = false;
+                for (String dir : candidateDirectories(set)) {
+                    List<String> under = under(set, dir);
+                    int gain = under.size() - 1;
+                    int newWildcards = wildcards(set) - (int) under.stream().filter(Invalidations::isWildcard).count() + 1;
+                    if (gain <= 0 && wildcards(set) <= MAX_WILDCARDS_IN_PROGRESS) continue;
+                    if (newWildcards > MAX_WILDCARDS_IN_PROGRESS && !dir.equals("/")) continue;
+                    boolean suffices = gain >= need;
+                    boolean better;
+                    if (best == null) better = true;
+                    else if (suffices != bestSuffices) better = suffices;
+                    else if (suffices) better = depth(dir) > depth(best) || (depth(dir) == depth(best) && gain < bestGain);
+                    else better = gain > bestGain || (gain == bestGain && depth(dir) > depth(best));
+                    if (better) {
+                        best = dir;
+                        bestGain = gain;
+                        bestSuffices = suffices;
+                    }
+                }
+                if (best == null) best = "/";
+                set.removeAll(under(set, best));
+                set.add(best + "*");
+            }
+            return new ArrayList<>(set);
+        }
+
+        private static int wildcards(Collection<String> paths) {
+            return (int) paths.stream().filter(Invalidations::isWildcard).count();
+        }
+
+        private static int depth(String dir) {
+            return (int) dir.chars().filter(c -> c == '/').count();
+        }
+
+        /** Every directory (ending in '/') that is a proper ancestor of some path in the set. */
+        private static Set<String> candidateDirectories(Collection<String> paths) {
+            Set<String> dirs = new TreeSet<>();
+            for (String path : paths) {
+                String p = isWildcard(path) ? path.substring(0, path.length() - 1) : path;
+                for (int i = p.indexOf('/'); i >= 0; i = p.indexOf('/', i + 1)) {
+                    String dir = p.substring(0, i + 1);
+                    if (!(dir + "*").equals(path)) dirs.add(dir);
+                }
+            }
+            return dirs;
+        }
+
+        private static List<String> under(Collection<String> paths, String dir) {
+            return paths.stream().filter(p -> p.startsWith(dir)).toList();
+        }
+
+        /** Splits a sorted path set into requests that each fit CloudFront's in-progress limits (3,000 paths, 15 wildcards). */
+        static List<List<String>> batches(List<String> paths) {
+            List<List<String>> batches = new ArrayList<>();
+            List<String> current = new ArrayList<>();
+            int files = 0;
+            int wildcards = 0;
+            for (String path : paths) {
+                boolean wildcard = isWildcard(path);
+                if ((wildcard && wildcards == MAX_WILDCARDS_IN_PROGRESS) || (!wildcard && files == MAX_PATHS_IN_PROGRESS)) {
+                    batches.add(current);
+                    current = new ArrayList<>();
+                    files = 0;
+                    wildcards = 0;
+                }
+                current.add(path);
+                if (wildcard) wildcards++;
+                else files++;
+            }
+            if (!current.isEmpty()) batches.add(current);
+            return batches;
+        }
+
+        /** What a set of paths may cost: every path (a wildcard counts as one) beyond the account's 1,000 free paths a month. */
+        static String cost(int paths) {
+            return String.format(Locale.ROOT, "%d path%s: free within the account's %,d free paths this month, else $%.3f",
+                    paths, paths == 1 ? "" : "s", FREE_PATHS_PER_MONTH, paths * PRICE_PER_PATH_USD);
+        }
+
+        /**
+         * One CallerReference per batch. Given: used as is (with .N for several batches). Derived: a hash of the
+         * distribution and the sorted paths, scoped to the CI run when there is one (a re-run of the job returns the
+         * invalidation it already made), else to this call (unique).
+         */
+        static List<String> callerReferences(String given, String distribution, List<List<String>> batches, String ciRunId, String unique) {
+            List<String> references = new ArrayList<>();
+            for (int i = 0; i < batches.size(); i++) {
+                if (given != null) {
+                    references.add(batches.size() == 1 ? given : given + "." + (i + 1));
+                } else {
+                    String scope = ciRunId != null ? ciRunId : "local-" + unique;
+                    references.add("invalidate-" + scope + "-" + sha256(distribution + "\n" + String.join("\n", batches.get(i))).substring(0, 24));
+                }
+            }
+            return references;
+        }
+
+        static String sha256(String text) {
+            try {
+                return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        static String quote(String s) {
+            return "'" + s + "'";
+        }
+
+        private static String abbreviate(String s) {
+            return s.length() <= 60 ? s : s.substring(0, 57) + "...";
+        }
+
+        // ------------------------------------------------------------ CI awareness
+
+        /** What the CI tells about this build; all null outside CI. */
+        record Ci(String name, String runId, String branch, String pullRequest) {
+            static Ci detect(Map<String, String> env) {
+                if ("true".equals(env.get("GITHUB_ACTIONS"))) {
+                    String event = env.getOrDefault("GITHUB_EVENT_NAME", "");
+                    boolean pr = event.equals("pull_request") || event.equals("pull_request_target");
+                    String ref = env.get("GITHUB_REF");
+                    String number = pr && ref != null && ref.matches("refs/pull/\\d+/.*") ? ref.split("/")[2] : (pr ? "yes" : null);
+                    String branchName = pr ? env.get("GITHUB_HEAD_REF") : env.get("GITHUB_REF_NAME");
+                    return new Ci("GitHub Actions", prefixed("github-", env.get("GITHUB_RUN_ID")), branchName, number);
+                }
+                if ("true".equals(env.get("TRAVIS"))) {
+                    String pr = env.get("TRAVIS_PULL_REQUEST");
+                    return new Ci("Travis CI", prefixed("travis-", env.get("TRAVIS_BUILD_ID")), env.get("TRAVIS_BRANCH"),
+                            pr == null || pr.isEmpty() || pr.equals("false") ? null : pr);
+                }
+                if ("true".equals(env.get("GITLAB_CI"))) {
+                    String mr = env.get("CI_MERGE_REQUEST_IID");
+                    return new Ci("GitLab CI", prefixed("gitlab-", env.get("CI_PIPELINE_ID")), env.get("CI_COMMIT_REF_NAME"),
+                            mr == null || mr.isEmpty() ? null : mr);
+                }
+                return new Ci(null, null, null, null);
+            }
+
+            private static String prefixed(String prefix, String id) {
+                return id == null || id.isBlank() ? null : prefix + id;
+            }
+
+            /** On GitHub Actions: invalidation-id to $GITHUB_OUTPUT and a table to $GITHUB_STEP_SUMMARY. */
+            static void writeGitHubOutputs(Map<String, String> env, List<Result> results) throws IOException {
+                String output = env.get("GITHUB_OUTPUT");
+                if (output != null && !output.isBlank() && !results.isEmpty()) {
+                    String ids = results.stream().map(Result::id).collect(Collectors.joining(" "));
+                    Files.writeString(Path.of(output), "invalidation-id=" + ids + "\n", StandardCharsets.UTF_8,
+                            java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+                }
+                String summary = env.get("GITHUB_STEP_SUMMARY");
+                if (summary != null && !summary.isBlank() && !results.isEmpty()) {
+                    StringBuilder table = new StringBuilder("### CloudFront invalidation\n\n| Distribution | Invalidation | Status | Paths |\n|---|---|---|---|\n");
+                    for (Result r : results) {
+                        String shown = r.paths().stream().limit(5).map(p -> "`" + p + "`").collect(Collectors.joining(" "));
+                        if (r.paths().size() > 5) shown += " and " + (r.paths().size() - 5) + " more";
+                        table.append("| ").append(r.distributionId()).append(" | ").append(r.id()).append(" | ").append(r.status())
+                                .append(" | ").append(r.paths().size()).append(": ").append(shown).append(" |\n");
+                    }
+                    Files.writeString(Path.of(summary), table.append('\n').toString(), StandardCharsets.UTF_8,
+                            java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+                }
+            }
+        }
+
+        /**
+         * Why this build must not invalidate, if it must not: a pull request (from -p, else from the CI) unless allowed;
+         * a branch outside --only-branch. The pull-request check comes first: on Travis a pull request's branch is its target.
+         */
+        static java.util.Optional<String> skipReason(Ci ci, String branch, String pullRequestFlag, List<String> onlyBranches, boolean allowPullRequests) {
+            if (!allowPullRequests) {
+                if (pullRequestFlag != null) {
+                    if (!pullRequestFlag.isBlank() && !pullRequestFlag.equals("false")) {
+                        return java.util.Optional.of("pull request build (-p " + pullRequestFlag + "); --allow-pull-requests invalidates anyway");
+                    }
+                } else if (ci.pullRequest() != null) {
+                    return java.util.Optional.of("pull request build on " + ci.name() + "; --allow-pull-requests invalidates anyway");
+                }
+            }
+            if (onlyBranches != null && !onlyBranches.isEmpty()) {
+                String current = branch != null ? branch : ci.branch();
+                if (current == null) {
+                    return java.util.Optional.of("branch unknown (pass -b BRANCH) and --only-branch " + String.join(",", onlyBranches) + " given");
+                }
+                boolean match = onlyBranches.stream().map(String::strip).anyMatch(glob -> globMatches(glob, current));
+                if (!match) {
+                    return java.util.Optional.of("branch " + current + " is not one of " + String.join(",", onlyBranches));
+                }
+            }
+            return java.util.Optional.empty();
+        }
+
+        static boolean globMatches(String glob, String value) {
+            return FileSystems.getDefault().getPathMatcher("glob:" + glob).matches(Path.of(value));
+        }
+
+        // ------------------------------------------------------------ distributions
+
+        record Origin(String id, String domainName, String originPath) {
+            /** The S3 bucket this origin serves, or null: REST (bucket.s3[.region].amazonaws.com) and website endpoints. */
+            String bucket() {
+                Matcher m = Pattern.compile("^(.+?)\\.s3(?:[.-][a-z0-9-]+)*\\.amazonaws\\.com(?:\\.cn)?$").matcher(domainName.toLowerCase(Locale.ROOT));
+                return m.matches() ? m.group(1) : null;
+            }
+        }
+
+        record Distribution(String id, String domainName, List<String> aliases, List<Origin> origins) {
+            String describe() {
+                return id + " (" + domainName + (aliases.isEmpty() ? "" : ", " + String.join(", ", aliases)) + ")";
+            }
+        }
+
+        /** The one distribution NAME designates: an alias, its *.cloudfront.net domain, or the S3 bucket of an origin. */
+        static Distribution findDistribution(List<Distribution> all, String name) {
+            String wanted = name.toLowerCase(Locale.ROOT).replaceFirst("^s3://", "").replaceFirst("/+$", "");
+            List<Distribution> matches = all.stream().filter(d -> d.domainName().equalsIgnoreCase(wanted)
+                    || d.aliases().stream().anyMatch(a -> a.equalsIgnoreCase(wanted))
+                    || d.origins().stream().anyMatch(o -> wanted.equals(o.bucket()))).toList();
+            if (matches.size() == 1) return matches.get(0);
+            if (matches.isEmpty()) {
+                throw new Failure("no distribution has the alias, domain or origin bucket " + quote(name) + " (" + all.size() + " distribution(s) seen)");
+            }
+            throw new Failure(matches.size() + " distributions match " + quote(name) + ", pass --distribution-id: "
+                    + matches.stream().map(Distribution::describe).collect(Collectors.joining("; ")));
+        }
+
+        /** The distributions whose origin is this bucket (deploy-site finds its distribution this way). */
+        static List<Distribution> servingBucket(List<Distribution> all, String bucket) {
+            return all.stream().filter(d -> d.origins().stream().anyMatch(o -> bucket.equals(o.bucket()))).toList();
+        }
+
+        // ------------------------------------------------------------ sending and waiting
+
+        /** One invalidation as CloudFront reported it. */
+        record Result(String distributionId, String location, String id, String status, Instant createTime,
+                      List<String> paths, String callerReference) {
+            Result withStatus(String newStatus) {
+                return new Result(distributionId, location, id, newStatus, createTime, paths, callerReference);
+            }
+
+            boolean completed() {
+                return "Completed".equals(status);
+            }
+        }
+
+        static final class WaitTimeout extends RuntimeException {
+            private final transient List<Result> results;
+
+            WaitTimeout(String message, List<Result> results) {
+                super(message);
+                this.results = results;
+            }
+
+            List<Result> results() {
+                return results;
+            }
+        }
+
+        /** Progress and warnings on stderr. */
+        record Log(String tool, PrintStream err, boolean verbose) {
+            void note(String message) {
+                err.println(tool + ": " + message);
+            }
+
+            void warn(String message) {
+                err.println(tool + ": warning: " + message);
+            }
+
+            void debug(String message) {
+                if (verbose) err.println(tool + ": " + message);
+            }
+        }
+
+        /** Creates invalidations within CloudFront's limits: waits for room, retries transient failures, all before a deadline. */
+        static final class Sender {
+            private static final Duration MAX_BACKOFF = Duration.ofSeconds(60);
+            private final CloudFront cloudFront;
+            private final Log log;
+            private final Duration poll;
+            private final Instant deadline;
+
+            Sender(CloudFront cloudFront, Log log, Duration poll, Instant deadline) {
+                this.cloudFront = cloudFront;
+                this.log = log;
+                this.poll = poll;
+                this.deadline = deadline;
+            }
+
+            List<Result> sendAll(String distribution, List<List<String>> batches, List<String> references) throws InterruptedException {
+                List<Result> results = new ArrayList<>();
+                for (int i = 0; i < batches.size(); i++) {
+                    Result result = send(distribution, batches.get(i), references.get(i));
+                    if (batches.size() > 1) {
+                        log.note("batch " + (i + 1) + "/" + batches.size() + ": " + result.id() + " (" + batches.get(i).size() + " paths)");
+                    }
+                    results.add(result);
+                }
+                return results;
+            }
+
+            /** CreateInvalidation, retried with the same CallerReference, so a retry can never pay twice. */
+            Result send(String distribution, List<String> paths, String reference) throws InterruptedException {
+                Instant started = Instant.now();
+                Duration backoff = poll;
+                while (true) {
+                    try {
+                        Result result = cloudFront.create(distribution, paths, reference);
+                        if (result.createTime() != null && result.createTime().isBefore(started.minusSeconds(5))) {
+                            log.note("CloudFront returned the invalidation " + result.id() + " made earlier with the same CallerReference (no new charge)");
+                        }
+                        return result;
+                    } catch (AwsServiceException e) {
+                        String code = e.awsErrorDetails() == null ? "" : e.awsErrorDetails().errorCode();
+                        boolean noRoom = "TooManyInvalidationsInProgress".equals(code);
+                        boolean transientError = e.isThrottlingException() || e.statusCode() >= 500;
+                        if (!noRoom && !transientError) throw e;
+                        backoff = pause(noRoom ? "CloudFront has no room for " + paths.size() + " more path(s) (" + code + ")"
+                                : "CloudFront answered " + e.statusCode() + " " + code, backoff);
+                    } catch (SdkClientException e) {
+                        if (isMissingCredentials(e)) throw e;
+                        backoff = pause("request failed (" + e.getMessage() + ")", backoff);
+                    }
+                }
+            }
+
+            private Duration pause(String why, Duration backoff) throws InterruptedException {
+                Instant now = Instant.now();
+                if (!now.plus(backoff).isBefore(deadline)) {
+                    throw new Failure(why + "; gave up at --timeout");
+                }
+                log.note(why + ": retrying in " + human(backoff));
+                Thread.sleep(backoff.toMillis());
+                Duration next = backoff.multipliedBy(2);
+                return next.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : next;
+            }
+
+            /** Polls until every invalidation is Completed, or the deadline passes (WaitTimeout, with the last statuses). */
+            List<Result> waitAll(List<Result> results) throws InterruptedException {
+                List<Result> current = new ArrayList<>(results);
+                Instant started = Instant.now();
+                while (true) {
+                    for (int i = 0; i < current.size(); i++) {
+                        Result r = current.get(i);
+                        if (!r.completed()) {
+                            try {
+                                current.set(i, r.withStatus(cloudFront.status(r.distributionId(), r.id())));
+                            } catch (AwsServiceException e) {
+                                if (!e.isThrottlingException() && e.statusCode() < 500) throw e;
+                                log.debug("status of " + r.id() + ": " + e.statusCode() + ", asking again");
+                            } catch (SdkClientException e) {
+                                log.debug("status of " + r.id() + ": " + e.getMessage() + ", asking again");
+                            }
+                        }
+                    }
+                    long pending = current.stream().filter(r -> !r.completed()).count();
+                    if (pending == 0) {
+                        log.note("completed after " + human(Duration.between(started, Instant.now())));
+                        return current;
+                    }
+                    if (!Instant.now().plus(poll).isBefore(deadline)) {
+                        String ids = current.stream().filter(r -> !r.completed()).map(Result::id).collect(Collectors.joining(", "));
+                        throw new WaitTimeout("timed out waiting for invalidation " + ids + " (still InProgress after "
+                                + human(Duration.between(started, Instant.now())) + "); it will complete on its own", current);
+                    }
+                    log.note("waiting: " + pending + " invalidation(s) InProgress, " + human(Duration.between(started, Instant.now())) + " elapsed");
+                    Thread.sleep(poll.toMillis());
+                }
+            }
+        }
+
+        static boolean isMissingCredentials(SdkClientException e) {
+            String message = String.valueOf(e.getMessage());
+            return message.contains("Unable to load credentials") || message.contains("credentials");
+        }
+
+        /** The thin adapter over the SDK: it decides nothing. */
+        static final class CloudFront implements AutoCloseable {
+            private final CloudFrontClient client;
+
+            CloudFront(CloudFrontClient client) {
+                this.client = client;
+            }
+
+            /** CloudFront is global: Region.AWS_GLOBAL, so no region is needed. The SDK retries 5xx and throttling itself first. */
+            static CloudFront connect(AwsCredentialsProvider credentials, URI endpoint, Log log) {
+                CloudFrontClientBuilder builder = CloudFrontClient.builder()
+                        .region(Region.AWS_GLOBAL)
+                        .credentialsProvider(credentials)
+                        .httpClient(UrlConnectionHttpClient.builder()
+                                .connectionTimeout(Duration.ofSeconds(10))
+                                .socketTimeout(Duration.ofSeconds(60))
+                                .build())
+                        .overrideConfiguration(o -> o.retryStrategy(r -> r.maxAttempts(5)));
+                if (endpoint != null) builder.endpointOverride(endpoint);
+                return new CloudFront(builder.build());
+            }
+
+            Result create(String distribution, List<String> paths, String reference) {
+                var response = client.createInvalidation(r -> r.distributionId(distribution).invalidationBatch(b -> b
+                        .callerReference(reference)
+                        .paths(p -> p.quantity(paths.size()).items(paths))));
+                var inv = response.invalidation();
+                return new Result(distribution, response.location(), inv.id(), inv.status(), inv.createTime(),
+                        inv.invalidationBatch().paths().items(), inv.invalidationBatch().callerReference());
+            }
+
+            String status(String distribution, String id) {
+                return client.getInvalidation(r -> r.distributionId(distribution).id(id)).invalidation().status();
+            }
+
+            List<Distribution> distributions() {
+                List<Distribution> all = new ArrayList<>();
+                String marker = null;
+                do {
+                    String from = marker;
+                    var list = client.listDistributions(r -> r.maxItems("100").marker(from)).distributionList();
+                    for (var d : list.items()) {
+                        List<Origin> origins = d.origins() == null ? List.of()
+                                : d.origins().items().stream().map(o -> new Origin(o.id(), o.domainName(), Objects.toString(o.originPath(), ""))).toList();
+                        List<String> aliases = d.aliases() == null || d.aliases().items() == null ? List.of() : d.aliases().items();
+                        all.add(new Distribution(d.id(), d.domainName(), aliases, origins));
+                    }
+                    marker = Boolean.TRUE.equals(list.isTruncated()) ? list.nextMarker() : null;
+                } while (marker != null);
+                return all;
+            }
+
+            @Override
+            public void close() {
+                client.close();
+            }
+        }
+
+        // ------------------------------------------------------------ output
+
+        enum OutputFormat { json, id, text }
+
+        static void print(PrintStream out, OutputFormat format, List<Result> results) {
+            switch (format) {
+                case id -> results.forEach(r -> out.println(r.id()));
+                case text -> results.forEach(r -> out.println(r.id() + " " + r.status() + " " + r.paths().size()
+                        + " path" + (r.paths().size() == 1 ? "" : "s") + " on " + r.distributionId()));
+                case json -> out.println(results.size() == 1 ? json(results.get(0)).render("") : Json.array(results.stream().map(Invalidations::json).toList()).render(""));
+            }
+        }
+
+        private static final DateTimeFormatter AWS_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+
+        /** The AWS CLI's shape of a CreateInvalidation result, which scripts parse today. */
+        static Json json(Result r) {
+            Map<String, Object> paths = new LinkedHashMap<>();
+            paths.put("Quantity", r.paths().size());
+            paths.put("Items", r.paths());
+            Map<String, Object> batch = new LinkedHashMap<>();
+            batch.put("Paths", paths);
+            batch.put("CallerReference", r.callerReference());
+            Map<String, Object> invalidation = new LinkedHashMap<>();
+            invalidation.put("Id", r.id());
+            invalidation.put("Status", r.status());
+            invalidation.put("CreateTime", r.createTime() == null ? null : AWS_TIME.format(r.createTime()));
+            invalidation.put("InvalidationBatch", batch);
+            Map<String, Object> top = new LinkedHashMap<>();
+            top.put("Location", r.location());
+            top.put("Invalidation", invalidation);
+            return Json.of(top);
+        }
+
+        static void printDryRun(PrintStream out, String distribution, List<List<String>> batches, List<String> references) {
+            int total = batches.stream().mapToInt(List::size).sum();
+            for (int i = 0; i < batches.size(); i++) {
+                out.println("dry run: would invalidate " + batches.get(i).size() + " path(s) on " + distribution
+                        + (batches.size() > 1 ? " (batch " + (i + 1) + "/" + batches.size() + ")" : "")
+                        + " with CallerReference " + references.get(i));
+                batches.get(i).forEach(p -> out.println("  " + p));
+            }
+            out.println("dry run: cost " + cost(total));
+        }
+
+        /** A small JSON writer (indented like the AWS CLI), so the scripts need no JSON library. */
+        record Json(Object value) {
+            static Json of(Object value) {
+                return new Json(value);
+            }
+
+            static Json array(List<Json> items) {
+                return new Json(items);
+            }
+
+            String render(String indent) {
+                return render(value, indent);
+            }
+
+            private static String render(Object v, String indent) {
+                String inner = indent + "    ";
+                if (v == null) return "null";
+                if (v instanceof Json j) return render(j.value(), indent);
+                if (v instanceof Number || v instanceof Boolean) return v.toString();
+                if (v instanceof Map<?, ?> map) {
+                    if (map.isEmpty()) return "{}";
+                    return map.entrySet().stream().map(e -> inner + string(String.valueOf(e.getKey())) + ": " + render(e.getValue(), inner))
+                            .collect(Collectors.joining(",\n", "{\n", "\n" + indent + "}"));
+                }
+                if (v instanceof Collection<?> list) {
+                    if (list.isEmpty()) return "[]";
+                    return list.stream().map(e -> inner + render(e, inner)).collect(Collectors.joining(",\n", "[\n", "\n" + indent + "]"));
+                }
+                return string(v.toString());
+            }
+
+            static String string(String s) {
+                StringBuilder b = new StringBuilder("\"");
+                for (char c : s.toCharArray()) {
+                    switch (c) {
+                        case '"' -> b.append("\\\"");
+                        case '\\' -> b.append("\\\\");
+                        case '\n' -> b.append("\\n");
+                        case '\r' -> b.append("\\r");
+                        case '\t' -> b.append("\\t");
+                        default -> {
+                            if (c < 0x20) b.append(String.format("\\u%04x", (int) c));
+                            else b.append(c);
+                        }
+                    }
+                }
+                return b.append('"').toString();
+            }
+        }
+
+        static String human(Duration d) {
+            long s = d.toSeconds();
+            if (s < 1) return d.toMillis() + "ms";
+            if (s < 60) return s + "s";
+            if (s < 3600) return (s / 60) + "m" + (s % 60 == 0 ? "" : (s % 60) + "s");
+            return (s / 3600) + "h" + ((s % 3600) / 60 == 0 ? "" : ((s % 3600) / 60) + "m");
+        }
+
+        /** Durations as people write them: 500ms, 90s, 30m, 1h, 1h30m, a plain number of seconds, or ISO-8601 (PT30M). */
+        static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+            @Override
+            public Duration convert(String value) {
+                return parseDuration(value);
+            }
+        }
+
+        static Duration parseDuration(String value) {
+            String v = value.strip().toLowerCase(Locale.ROOT);
+            if (v.startsWith("pt") || v.startsWith("p")) {
+                try {
+                    return Duration.parse(v.toUpperCase(Locale.ROOT));
+                } catch (RuntimeException e) {
+                    throw new CommandLine.TypeConversionException("invalid duration '" + value + "' (e.g. 90s, 30m, 1h30m)");
+                }
+            }
+            if (v.matches("\\d+")) return Duration.ofSeconds(Long.parseLong(v));
+            Matcher m = Pattern.compile("(\\d+)(ms|h|m|s)").matcher(v);
+            Duration total = Duration.ZERO;
+            int end = 0;
+            while (m.find() && m.start() == end) {
+                long n = Long.parseLong(m.group(1));
+                total = total.plus(switch (m.group(2)) {
+                    case "ms" -> Duration.ofMillis(n);
+                    case "s" -> Duration.ofSeconds(n);
+                    case "m" -> Duration.ofMinutes(n);
+                    default -> Duration.ofHours(n);
+                });
+                end = m.end();
+            }
+            if (end != v.length() || v.isEmpty()) {
+                throw new CommandLine.TypeConversionException("invalid duration '" + value + "' (e.g. 90s, 30m, 1h30m)");
+            }
+            return total;
+        }
+
+        // ------------------------------------------------------------ errors and exit codes
+
+        /** Exit codes and one-line errors, the same in every script: 0 done, 1 failure, 2 usage error. */
+        static final class Cli {
+            private Cli() {
+            }
+
+            /** err, verbose and secrets are read when an error happens: the command's fields are set by then. */
+            static CommandLine configure(CommandLine cl, String tool, java.util.function.Supplier<PrintStream> err,
+                                         java.util.function.BooleanSupplier verbose, java.util.function.Supplier<List<String>> secrets) {
+                cl.setCaseInsensitiveEnumValuesAllowed(true);
+                cl.setParameterExceptionHandler((e, args) -> {
+                    err.get().println(redact(tool + ": error: " + e.getMessage(), secrets.get()));
+                    err.get().println("Try '" + tool + " --help' for more information.");
+                    return 2;
+                });
+                cl.setExecutionExceptionHandler((e, commandLine, parseResult) ->
+                        report(e, tool, err.get(), verbose.getAsBoolean(), secrets.get()));
+                return cl;
+            }
+
+            static int report(Exception e, String tool, PrintStream err, boolean verbose, List<String> secrets) {
+                int code;
+                String message;
+                if (e instanceof UsageError) {
+                    code = 2;
+                    message = e.getMessage();
+                } else if (e instanceof AwsServiceException aws && aws.awsErrorDetails() != null) {
+                    code = 1;
+                    var d = aws.awsErrorDetails();
+                    message = d.errorCode() + ": " + Objects.toString(d.errorMessage(), "") + " (HTTP " + aws.statusCode()
+                            + (aws.requestId() == null ? "" : ", request id " + aws.requestId()) + ")";
+                } else if (e instanceof SdkClientException client && isMissingCredentials(client)) {
+                    code = 1;
+                    message = "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, pass --profile "
+                            + "(or AWS_PROFILE, SSO included), or use OIDC (AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE)";
+                } else if (e instanceof SdkException) {
+                    code = 1;
+                    message = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
+                } else if (e instanceof IOException || e instanceof UncheckedIOException) {
+                    code = 1;
+                    message = "I/O: " + e.getMessage();
+                } else if (e instanceof Failure || e instanceof WaitTimeout) {
+                    code = 1;
+                    message = e.getMessage();
+                } else {
+                    code = 1;
+                    message = e.getClass().getSimpleName() + ": " + e.getMessage();
+                }
+                err.println(redact(tool + ": error: " + message, secrets));
+                if (verbose) {
+                    java.io.StringWriter trace = new java.io.StringWriter();
+                    e.printStackTrace(new java.io.PrintWriter(trace));
+                    err.print(redact(trace.toString(), secrets));
+                }
+                return code;
+            }
+
+            /** Belt and braces: no secret value ever reaches the output, whatever an exception message contains. */
+            static String redact(String text, List<String> secrets) {
+                String result = text;
+                for (String secret : secrets) {
+                    if (secret != null && secret.length() >= 4) result = result.replace(secret, "****");
+                }
+                return result;
+            }
+        }
+    }
+    // ================================================================ SHARED INVALIDATION CODE END
+}
