@@ -471,37 +471,27 @@ class Invalidate implements Callable<Integer> {
 
         /**
          * Brings a normalised path set down to at most maxPaths entries by replacing the paths under a directory with
-         * that directory's wildcard (/dir/*). Each step takes the directory that removes enough paths on its own, the
-         * deepest (then narrowest) such one; when none does, the one that removes the most. At most 15 wildcards, as
-         * CloudFront allows in progress.
+         * that directory's wildcard (/dir/*), deepest directories first (they invalidate the least), the one that removes
+         * the most paths among equally deep ones. A step that would leave more than 15 wildcards (CloudFront's in-progress
+         * limit) is not taken; when no step is left, everything collapses to /*.
          */
         static List<String> collapse(List<String> paths, int maxPaths) {
             if (maxPaths < 1) throw new UsageError("--max-paths must be at least 1");
             TreeSet<String> set = new TreeSet<>(dropCovered(paths));
             while (set.size() > maxPaths || wildcards(set) > MAX_WILDCARDS_IN_PROGRESS) {
-                int need = Math.max(1, set.size() - maxPaths);
                 String best = null;
                 int bestGain = 0;
-                boolean bestSuffices = false;
                 for (String dir : candidateDirectories(set)) {
                     List<String> under = under(set, dir);
                     int gain = under.size() - 1;
-                    int newWildcards = wildcards(set) - (int) under.stream().filter(Invalidations::isWildcard).count() + 1;
-                    if (gain <= 0 && wildcards(set) <= MAX_WILDCARDS_IN_PROGRESS) continue;
-                    if (newWildcards > MAX_WILDCARDS_IN_PROGRESS && !dir.equals("/")) continue;
-                    boolean suffices = gain >= need;
-                    boolean better;
-                    if (best == null) better = true;
-                    else if (suffices != bestSuffices) better = suffices;
-                    else if (suffices) better = depth(dir) > depth(best) || (depth(dir) == depth(best) && gain < bestGain);
-                    else better = gain > bestGain || (gain == bestGain && depth(dir) > depth(best));
-                    if (better) {
+                    int wildcardsAfter = wildcards(set) - wildcards(under) + 1;
+                    if (gain <= 0 || wildcardsAfter > MAX_WILDCARDS_IN_PROGRESS) continue;
+                    if (best == null || depth(dir) > depth(best) || (depth(dir) == depth(best) && gain > bestGain)) {
                         best = dir;
                         bestGain = gain;
-                        bestSuffices = suffices;
                     }
                 }
-                if (best == null) best = "/";
+                if (best == null) return List.of("/*");
                 set.removeAll(under(set, best));
                 set.add(best + "*");
             }

@@ -952,7 +952,7 @@ final class CloudFrontEmulator implements AutoCloseable {
             f.setXIncludeAware(false);
             f.setExpandEntityReferences(false);
             DocumentBuilder b = f.newDocumentBuilder();
-            b.setErrorHandler(null);
+            b.setErrorHandler(new org.xml.sax.helpers.DefaultHandler()); // throws on fatal errors, prints nothing
             doc = b.parse(new ByteArrayInputStream(body));
         } catch (Exception e) {
             throw new CfError(400, "InvalidArgument", "Unable to parse the request body as XML: " + e.getMessage());
