@@ -883,6 +883,16 @@ class Invalidate implements Callable<Integer> {
                 return client.getInvalidation(r -> r.distributionId(distribution).id(id)).invalidation().status();
             }
 
+            /** One distribution by id (GetDistribution): its domain, aliases and origins. */
+            Distribution distribution(String id) {
+                var d = client.getDistribution(r -> r.id(id)).distribution();
+                var config = d.distributionConfig();
+                List<Origin> origins = config.origins() == null ? List.of()
+                        : config.origins().items().stream().map(o -> new Origin(o.id(), o.domainName(), Objects.toString(o.originPath(), ""))).toList();
+                List<String> aliases = config.aliases() == null || config.aliases().items() == null ? List.of() : config.aliases().items();
+                return new Distribution(d.id(), d.domainName(), aliases, origins);
+            }
+
             List<Distribution> distributions() {
                 List<Distribution> all = new ArrayList<>();
                 String marker = null;

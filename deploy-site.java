@@ -1,0 +1,2252 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+//DESCRIPTION Deploy a static site folder to S3 by content, assets before pages, then invalidate exactly the changed URLs on CloudFront
+//JAVA 17+
+//DEPS software.amazon.awssdk:bom:2.44.4@pom
+//DEPS software.amazon.awssdk:s3
+//DEPS software.amazon.awssdk:cloudfront
+//DEPS software.amazon.awssdk:apache-client
+//DEPS software.amazon.awssdk:url-connection-client
+//DEPS software.amazon.awssdk:sts
+//DEPS software.amazon.awssdk:sso
+//DEPS software.amazon.awssdk:ssooidc:2.44.3
+//DEPS info.picocli:picocli:4.7.7
+//DEPS org.slf4j:slf4j-nop:1.7.36
+//JAVA_OPTIONS -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
+import java.nio.file.FileVisitOption;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.PathMatcher;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.text.Normalizer;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.zip.GZIPOutputStream;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
+import software.amazon.awssdk.services.cloudfront.CloudFrontClient;
+import software.amazon.awssdk.services.cloudfront.CloudFrontClientBuilder;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3ClientBuilder;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.MetadataDirective;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+
+/**
+ * Deploys a static site folder (Hugo's public/) to S3 and invalidates exactly what changed on CloudFront.
+ * <ul>
+ * <li>Compares by content, without downloading anything: one ListObjectsV2 pass, local MD5 (or multipart ETag) against
+ *     each ETag; a HEAD only for objects whose ETag cannot be reproduced (e.g. SSE-KMS), checked against the MD5 stored at upload.</li>
+ * <li>Uploads assets first, then entry points (HTML, feeds, sitemaps, manifests), then invalidates, then deletes: a page is
+ *     never served before its assets, and an asset is never deleted before the pages stop pointing at it.</li>
+ * <li>Knows the whole site from the listing, so within a path budget it picks the invalidation paths that cover every
+ *     changed URL while invalidating the fewest unchanged objects.</li>
+ * </ul>
+ */
+@Command(name = "deploy-site", mixinStandardHelpOptions = true, version = "deploy-site 1.0.0",
+        sortOptions = false, usageHelpAutoWidth = true, showAtFileInUsageHelp = true,
+        description = "Uploads a static site folder to S3 by content (assets, then pages), invalidates exactly the changed URLs "
+                + "on CloudFront, then deletes what the site no longer has.",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:deployed, or nothing to do", "1:AWS failure, failed upload, refused by a safety check, wait timeout, I/O failure", "2:usage error"},
+        footerHeading = "%nExamples:%n",
+        footer = {"  deploy-site public s3://www.example.com",
+                "  deploy-site --preset hugo --gzip --wait public s3://my-bucket/site",
+                "  deploy-site --dry-run public s3://my-bucket     # the plan, nothing written"})
+class DeploySite implements Callable<Integer> {
+    static final String NAME = "deploy-site";
+
+    public static void main(String[] args) {
+        System.exit(newCommandLine().execute(args));
+    }
+
+    static CommandLine newCommandLine() {
+        return newCommandLine(new DeploySite());
+    }
+
+    static CommandLine newCommandLine(DeploySite command) {
+        return Invalidations.Cli.configure(new CommandLine(command), NAME, () -> command.err, () -> command.verbose, command::secrets);
+    }
+
+    // ---------------------------------------------------------------- options, in --help order
+
+    @Parameters(index = "0", paramLabel = "SOURCE_DIR", description = "The site folder, e.g. Hugo's public/.")
+    Path source;
+
+    @Parameters(index = "1", paramLabel = "s3://BUCKET[/PREFIX]", description = "Where the site goes.")
+    String target;
+
+    @Option(names = "--include-hidden", description = "Upload dotfiles and dot-folders too (by default only .well-known/ is).")
+    boolean includeHidden;
+
+    @Option(names = "--exclude", paramLabel = "GLOB",
+            description = "Skip local files whose path relative to SOURCE_DIR matches (repeatable); matching objects are never deleted either.")
+    List<String> excludes = new ArrayList<>();
+
+    @Option(names = "--force", description = "Upload every file, changed or not.")
+    boolean force;
+
+    @Option(names = "--refresh-headers",
+            description = "Also compare the headers of unchanged objects (HEAD, in parallel) and fix differences with a server-side copy.")
+    boolean refreshHeaders;
+
+    @Option(names = "--content-type", paramLabel = "GLOB=TYPE", description = "Content-Type for matching files (repeatable, first match wins).")
+    List<String> contentTypes = new ArrayList<>();
+
+    @Option(names = "--cache-control", paramLabel = "GLOB=VALUE",
+            description = "Cache-Control for matching files (repeatable, first match wins; before the preset).")
+    List<String> cacheControls = new ArrayList<>();
+
+    @Option(names = "--preset", paramLabel = "NAME",
+            description = "Cache-Control preset. hugo: fingerprinted assets (a hex hash of 8+ characters in the name) "
+                    + "'" + Site.IMMUTABLE + "'; HTML, feeds, sitemaps and JSON '" + Site.REVALIDATE + "'.")
+    Site.Preset preset;
+
+    @Option(names = "--gzip", paramLabel = "GLOB", arity = "0..1", fallbackValue = "**",
+            description = "Compress text types (or the files matching GLOB) before upload, with Content-Encoding: gzip. "
+                    + "Deterministic, so unchanged files still compare equal. Write --gzip=GLOB.")
+    String gzip;
+
+    @Option(names = "--acl", paramLabel = "ACL", description = "Canned ACL for uploads, e.g. public-read (only when asked: buckets with ACLs disabled reject it).")
+    String acl;
+
+    @Option(names = "--concurrency", paramLabel = "N", defaultValue = "16", description = "Parallel uploads. Default: ${DEFAULT-VALUE}.")
+    int concurrency;
+
+    @Option(names = "--no-delete", description = "Keep objects that have no local file.")
+    boolean noDelete;
+
+    @Option(names = "--max-delete", paramLabel = "N", defaultValue = "256",
+            description = "Refuse the whole run (nothing is changed) when more objects than N would be deleted. Default: ${DEFAULT-VALUE}.")
+    int maxDelete;
+
+    @Option(names = "--allow-empty", description = "Deploy an empty SOURCE_DIR (which deletes the whole site) instead of refusing.")
+    boolean allowEmpty;
+
+    @Option(names = {"-c", "--distribution-id"}, paramLabel = "ID",
+            description = "Distribution to invalidate. Default: $CLOUDFRONT_DISTRIBUTION_ID, else the one distribution whose origin is the bucket.")
+    String distributionId;
+
+    @Option(names = "--distribution", paramLabel = "NAME",
+            description = "Find the distribution by an alternate domain name, its *.cloudfront.net domain, or the S3 bucket of its origin.")
+    String distributionName;
+
+    @Option(names = "--no-invalidate", description = "Upload and delete only.")
+    boolean noInvalidate;
+
+    @Option(names = "--max-paths", paramLabel = "N", defaultValue = "" + Site.DEFAULT_MAX_PATHS,
+            description = "Invalidation path budget: within N paths (and 15 wildcards), cover every changed URL while invalidating "
+                    + "the fewest unchanged objects. Default: ${DEFAULT-VALUE}.")
+    int maxPaths;
+
+    @Option(names = "--caller-reference", paramLabel = "REF",
+            description = "CallerReference to send. Default: derived from the distribution, the paths and the CI run, so a re-run returns the same invalidation.")
+    String callerReference;
+
+    @Option(names = "--wait", description = "Wait until the invalidation is Completed (progress on stderr).")
+    boolean waitForCompletion;
+
+    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "30m", converter = Invalidations.DurationConverter.class,
+            description = "Bound on waiting for room under CloudFront's limits and on --wait (e.g. 90s, 30m). Default: ${DEFAULT-VALUE}.")
+    Duration timeout;
+
+    @Option(names = "--warn-on-timeout", description = "A --timeout while waiting is a warning (exit 0), not a failure.")
+    boolean warnOnTimeout;
+
+    @Option(names = "--poll-interval", paramLabel = "DURATION", defaultValue = "10s", converter = Invalidations.DurationConverter.class,
+            description = "How often --wait asks for the status, and the first back-off when CloudFront has no room. Default: ${DEFAULT-VALUE}.")
+    Duration pollInterval;
+
+    @Option(names = "--dry-run", description = "Only read (list, head, get distribution) and print the exact plan.")
+    boolean dryRun;
+
+    @Option(names = "--output", paramLabel = "FORMAT", defaultValue = "text",
+            description = "text (one line per action and a summary) or json (a report). Default: ${DEFAULT-VALUE}.")
+    Format output;
+
+    @Option(names = "--profile", paramLabel = "NAME", description = "AWS profile (default: $AWS_PROFILE, then 'default').")
+    String profile;
+
+    @Option(names = "--region", paramLabel = "REGION", description = "The bucket's region (default: $AWS_REGION, the profile's, else us-east-1).")
+    String region;
+
+    @Option(names = "--endpoint-url", paramLabel = "URL",
+            description = "S3 endpoint for S3-compatible stores or a local server (implies path-style). Default: $AWS_ENDPOINT_URL_S3, $AWS_ENDPOINT_URL, AWS.")
+    URI endpointUrl;
+
+    @Option(names = "--cloudfront-endpoint-url", paramLabel = "URL",
+            description = "CloudFront endpoint, e.g. a local emulator. Default: $AWS_ENDPOINT_URL_CLOUDFRONT, $AWS_ENDPOINT_URL, AWS.")
+    URI cloudFrontEndpointUrl;
+
+    @Option(names = "--path-style", description = "Address the bucket in the path (https://host/bucket/key), as some S3-compatible stores need.")
+    boolean pathStyle;
+
+    @Option(names = "--checksums", paramLabel = "WHEN", defaultValue = "when_supported",
+            description = "The SDK's request checksums: when_supported (default, CRC32 on uploads) or when_required (for R2, older MinIO). "
+                    + "Content-MD5 is always sent.")
+    Checksums checksums;
+
+    @Option(names = {"-v", "--verbose"}, description = "Stack traces on errors, and each retry.")
+    boolean verbose;
+
+    enum Format { text, json }
+
+    enum Checksums { when_supported, when_required }
+
+    // The outside world, replaceable by in-process tests.
+    Map<String, String> env = System.getenv();
+    PrintStream out = System.out;
+    PrintStream err = System.err;
+
+    // ---------------------------------------------------------------- the steps
+
+    @Override
+    public Integer call() throws Exception {
+        Invalidations.Log log = new Invalidations.Log(NAME, err, verbose);
+        Site.Target where = Site.Target.parse(target);
+        Site.Rules rules = Site.Rules.of(contentTypes, cacheControls, preset, gzip);
+        if (concurrency < 1 || concurrency > 256) throw new Invalidations.UsageError("--concurrency must be between 1 and 256");
+        if (maxPaths < 1) throw new Invalidations.UsageError("--max-paths must be at least 1");
+        if (maxDelete < 0) throw new Invalidations.UsageError("--max-delete must be 0 or more");
+        if (distributionId != null && distributionName != null) {
+            throw new Invalidations.UsageError("--distribution-id and --distribution are exclusive");
+        }
+
+        List<Site.LocalFile> local = Local.scan(source, where.prefix(), includeHidden, excludes, rules, log);
+        if (local.isEmpty() && !allowEmpty) {
+            throw new Invalidations.Failure("refused: " + source + " holds no file to upload, and deploying it would delete the whole site; "
+                    + "nothing was changed (--allow-empty deploys it anyway)");
+        }
+
+        try (Bucket bucket = Bucket.connect(where.bucket(), s3Settings(), concurrency);
+             Invalidations.CloudFront cloudFront = noInvalidate ? null
+                     : Invalidations.CloudFront.connect(credentials(), cloudFrontEndpointUrl, log)) {
+            List<Site.RemoteObject> remote = bucket.list(where.prefix());
+            Site.Plan plan = Site.plan(local, remote, where.prefix(), excludes, includeHidden, force,
+                    bucket.storedChecksums(Site.needsStoredChecksum(local, remote), log));
+            if (refreshHeaders) {
+                plan = plan.withHeaderFixes(Site.headerFixes(plan.unchanged(), bucket.heads(plan.unchanged(), log)));
+            }
+            if (!noDelete && plan.deletions().size() > maxDelete) {
+                throw new Invalidations.Failure("refused: " + plan.deletions().size() + " objects would be deleted, more than --max-delete "
+                        + maxDelete + "; nothing was changed (raise --max-delete, or --no-delete keeps them)");
+            }
+            if (noDelete) plan = plan.withoutDeletions();
+
+            Site.Cdn cdn = cloudFront == null ? null : findDistribution(cloudFront, where, log);
+            Site.InvalidationPlan invalidation = cdn == null ? null
+                    : Site.planInvalidation(plan.uploads(), plan.deletions(), local, remote, cdn.originPath(), maxPaths, log::note);
+            Report report = new Report(where, plan, cdn, invalidation, dryRun);
+            if (dryRun) {
+                report.print(out, output);
+                return 0;
+            }
+
+            Progress progress = Progress.start(err, plan.uploads(), env);
+            Upload.Outcome assets = bucket.upload(plan.assets(), rules, acl, progress, log);
+            Upload.Outcome pages = assets.failed().isEmpty() ? bucket.upload(plan.entryPoints(), rules, acl, progress, log) : Upload.Outcome.NONE;
+            progress.stop();
+            report.uploaded(assets, pages);
+            bucket.copyInPlace(plan.headerFixes(), rules, acl, log);
+
+            List<String> failed = new ArrayList<>(assets.failed().keySet());
+            failed.addAll(pages.failed().keySet());
+            boolean complete = failed.isEmpty();
+            List<Invalidations.Result> results = List.of();
+            if (cdn != null) {
+                // Invalidate only what was really uploaded (and, on success, what will be deleted).
+                Site.InvalidationPlan sent = complete ? invalidation
+                        : Site.planInvalidation(report.uploadedKeys(), List.of(), local, remote, cdn.originPath(), maxPaths, log::note);
+                results = invalidate(cloudFront, cdn, sent, log);
+                report.invalidated(sent, results);
+            }
+            if (complete) {
+                bucket.delete(plan.deletions(), log);
+                report.deleted(plan.deletions());
+            }
+            int code = complete ? 0 : 1;
+            if (complete && waitForCompletion && !results.isEmpty()) {
+                code = waitFor(cloudFront, results, report, log);
+            }
+            report.print(out, output);
+            report.writeGitHubOutputs(env);
+            if (!complete) {
+                throw new Invalidations.Failure(failed.size() + " upload(s) failed for good: " + String.join(", ", failed)
+                        + "; entry points not uploaded, nothing deleted" + (results.isEmpty() ? "" : ", only uploaded files invalidated")
+                        + "; a re-run converges");
+            }
+            return code;
+        }
+    }
+
+    private Site.Cdn findDistribution(Invalidations.CloudFront cloudFront, Site.Target where, Invalidations.Log log) {
+        String id = distributionId != null ? distributionId : env.get("CLOUDFRONT_DISTRIBUTION_ID");
+        Invalidations.Distribution distribution;
+        if (id != null && !id.isBlank() && distributionName == null) {
+            distribution = cloudFront.distribution(id);
+        } else if (distributionName != null) {
+            distribution = Invalidations.findDistribution(cloudFront.distributions(), distributionName);
+        } else {
+            List<Invalidations.Distribution> serving = Invalidations.servingBucket(cloudFront.distributions(), where.bucket());
+            if (serving.isEmpty()) {
+                log.note("no CloudFront distribution has the bucket " + where.bucket() + " as origin: nothing to invalidate");
+                return null;
+            }
+            if (serving.size() > 1) {
+                throw new Invalidations.Failure(serving.size() + " distributions serve the bucket " + where.bucket() + ", pass --distribution-id: "
+                        + serving.stream().map(Invalidations.Distribution::describe).collect(Collectors.joining("; ")));
+            }
+            distribution = serving.get(0);
+        }
+        String originPath = Site.originPath(distribution, where, log::note);
+        return new Site.Cdn(distribution.id(), originPath);
+    }
+
+    private List<Invalidations.Result> invalidate(Invalidations.CloudFront cloudFront, Site.Cdn cdn, Site.InvalidationPlan plan,
+                                                  Invalidations.Log log) throws InterruptedException {
+        if (plan.paths().isEmpty()) return List.of();
+        List<List<String>> batches = Invalidations.batches(plan.paths());
+        Invalidations.Ci ci = Invalidations.Ci.detect(env);
+        List<String> references = Invalidations.callerReferences(callerReference, cdn.distributionId(), batches, ci.runId(), UUID.randomUUID().toString());
+        var sender = new Invalidations.Sender(cloudFront, log, pollInterval, Instant.now().plus(timeout));
+        return sender.sendAll(cdn.distributionId(), batches, references);
+    }
+
+    private int waitFor(Invalidations.CloudFront cloudFront, List<Invalidations.Result> results, Report report, Invalidations.Log log) throws InterruptedException {
+        var sender = new Invalidations.Sender(cloudFront, log, pollInterval, Instant.now().plus(timeout));
+        try {
+            report.waited(sender.waitAll(results));
+            return 0;
+        } catch (Invalidations.WaitTimeout timedOut) {
+            report.waited(timedOut.results());
+            if (warnOnTimeout) {
+                log.warn(timedOut.getMessage());
+                return 0;
+            }
+            log.note("error: " + timedOut.getMessage());
+            return 1;
+        }
+    }
+
+    private Bucket.Settings s3Settings() {
+        return new Bucket.Settings(credentials(), region, endpointUrl, pathStyle || endpointUrl != null,
+                checksums == Checksums.when_required ? RequestChecksumCalculation.WHEN_REQUIRED : RequestChecksumCalculation.WHEN_SUPPORTED);
+    }
+
+    private AwsCredentialsProvider credentials() {
+        return profile != null ? DefaultCredentialsProvider.builder().profileName(profile).build() : DefaultCredentialsProvider.builder().build();
+    }
+
+    /** Values that must never be printed. */
+    List<String> secrets() {
+        List<String> secrets = new ArrayList<>();
+        for (String name : List.of("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")) {
+            String value = env.get(name);
+            if (value != null) secrets.add(value);
+        }
+        return secrets;
+    }
+
+    // ================================================================ planning: pure functions over records
+
+    /** The site model and every decision about it: no SDK types, no I/O. */
+    static final class Site {
+        private Site() {
+        }
+
+        /**
+         * Default invalidation budget. A Hugo post typically changes 10 to 25 URLs (the page, its lists, tags, feeds, the
+         * sitemap): 30 lets those go as exact paths, and the account's 1,000 free paths a month still cover 33 such deploys.
+         */
+        static final int DEFAULT_MAX_PATHS = 30;
+        /** The AWS CLI's defaults: objects it uploaded in parts have ETags this script reproduces. */
+        static final long PART_SIZE = 8L * 1024 * 1024;
+        static final long MULTIPART_THRESHOLD = 8L * 1024 * 1024;
+        static final String IMMUTABLE = "public, max-age=31536000, immutable";
+        static final String REVALIDATE = "public, max-age=0, must-revalidate";
+        /** The metadata key under which the MD5 of the uploaded bytes is stored, for stores whose ETag is not an MD5. */
+        static final String MD5_METADATA = "md5";
+
+        enum Preset { hugo }
+
+        record Target(String bucket, String prefix) {
+            private static final Pattern BUCKET = Pattern.compile("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
+
+            /** s3://BUCKET[/PREFIX]: the prefix always ends with '/' (or is empty), so a sibling prefix is never touched. */
+            static Target parse(String url) {
+                if (url == null || !url.startsWith("s3://")) {
+                    throw new Invalidations.UsageError("target " + Invalidations.quote(String.valueOf(url)) + " is not s3://BUCKET[/PREFIX]");
+                }
+                String rest = url.substring("s3://".length());
+                int slash = rest.indexOf('/');
+                String bucket = slash < 0 ? rest : rest.substring(0, slash);
+                String prefix = slash < 0 ? "" : rest.substring(slash + 1);
+                if (!BUCKET.matcher(bucket).matches() || bucket.contains("..") || bucket.matches("\\d+\\.\\d+\\.\\d+\\.\\d+")) {
+                    throw new Invalidations.UsageError("invalid bucket name " + Invalidations.quote(bucket)
+                            + " (3 to 63 lower-case letters, digits, dots and hyphens)");
+                }
+                prefix = prefix.replaceAll("/{2,}", "/").replaceFirst("^/", "");
+                if (!prefix.isEmpty() && !prefix.endsWith("/")) prefix += "/";
+                for (String segment : prefix.split("/")) {
+                    if (segment.equals("..") || segment.equals(".")) {
+                        throw new Invalidations.UsageError("invalid prefix " + Invalidations.quote(prefix) + ": no '.' or '..' segments");
+                    }
+                }
+                return new Target(bucket, Normalizer.normalize(prefix, Normalizer.Form.NFC));
+            }
+        }
+
+        /** A file to publish: its key, where its bytes come from, their size and MD5 as stored (after gzip), and its headers. */
+        record LocalFile(String key, Path path, long size, String md5, String multipartEtag, Headers headers, boolean entryPoint) {
+        }
+
+        record Headers(String contentType, String cacheControl, String contentEncoding) {
+        }
+
+        record RemoteObject(String key, long size, String etag) {
+        }
+
+        /** What a HEAD tells: the headers and the MD5 this script stored at upload. */
+        record Head(String contentType, String cacheControl, String contentEncoding, String storedMd5) {
+        }
+
+        enum Reason { NEW, CHANGED, FORCED }
+
+        record Upload(LocalFile file, Reason reason) {
+        }
+
+        record Plan(List<Upload> uploads, List<LocalFile> unchanged, List<LocalFile> headerFixes, List<String> deletions) {
+            List<Upload> assets() {
+                return uploads.stream().filter(u -> !u.file().entryPoint()).toList();
+            }
+
+            List<Upload> entryPoints() {
+                return uploads.stream().filter(u -> u.file().entryPoint()).toList();
+            }
+
+            Plan withHeaderFixes(List<LocalFile> fixes) {
+                return new Plan(uploads, unchanged, fixes, deletions);
+            }
+
+            Plan withoutDeletions() {
+                return new Plan(uploads, unchanged, headerFixes, List.of());
+            }
+        }
+
+        /** The objects whose ETag neither the MD5 nor the multipart ETag explains although the size matches: a HEAD decides. */
+        static List<String> needsStoredChecksum(List<LocalFile> local, List<RemoteObject> remote) {
+            Map<String, RemoteObject> byKey = remote.stream().collect(Collectors.toMap(RemoteObject::key, r -> r, (a, b) -> a));
+            return local.stream().filter(f -> {
+                RemoteObject r = byKey.get(f.key());
+                return r != null && r.size() == f.size() && !etagMatches(f, r.etag());
+            }).map(LocalFile::key).toList();
+        }
+
+        static boolean etagMatches(LocalFile file, String etag) {
+            String e = etag == null ? "" : etag.replace("\"", "").toLowerCase(Locale.ROOT);
+            return e.equals(file.md5()) || (file.multipartEtag() != null && e.equals(file.multipartEtag()));
+        }
+
+        /**
+         * The diff: a file is unchanged when the sizes match and its MD5 equals the ETag, or its multipart ETag does, or the
+         * MD5 stored at upload does (storedMd5 by key, from HEADs of the ambiguous objects). Objects under the prefix with no
+         * local file are deleted, except those the user excluded or hidden ones (not ours to judge).
+         */
+        static Plan plan(List<LocalFile> local, List<RemoteObject> remote, String prefix, List<String> excludes, boolean includeHidden,
+                         boolean force, Map<String, String> storedMd5) {
+            Map<String, RemoteObject> byKey = new TreeMap<>();
+            remote.forEach(r -> byKey.put(r.key(), r));
+            List<Upload> uploads = new ArrayList<>();
+            List<LocalFile> unchanged = new ArrayList<>();
+            Set<String> localKeys = new TreeSet<>();
+            for (LocalFile f : local) {
+                localKeys.add(f.key());
+                RemoteObject r = byKey.get(f.key());
+                if (r == null) uploads.add(new Upload(f, Reason.NEW));
+                else if (force) uploads.add(new Upload(f, Reason.FORCED));
+                else if (r.size() != f.size()) uploads.add(new Upload(f, Reason.CHANGED));
+                else if (etagMatches(f, r.etag()) || f.md5().equals(storedMd5.get(f.key()))) unchanged.add(f);
+                else uploads.add(new Upload(f, Reason.CHANGED));
+            }
+            List<PathMatcher> excluded = matchers(excludes);
+            List<String> deletions = byKey.keySet().stream()
+                    .filter(k -> !localKeys.contains(k))
+                    .filter(k -> k.startsWith(prefix))
+                    .filter(k -> !k.endsWith("/")) // folder markers made by consoles are not site files
+                    .filter(k -> includeHidden || !isHidden(k.substring(prefix.length())))
+                    .filter(k -> excluded.stream().noneMatch(m -> matches(m, k.substring(prefix.length()))))
+                    .toList();
+            uploads.sort(Comparator.comparing(u -> u.file().key()));
+            return new Plan(uploads, unchanged, List.of(), deletions);
+        }
+
+        /** Unchanged files whose object's headers differ from what the rules give now. */
+        static List<LocalFile> headerFixes(List<LocalFile> unchanged, Map<String, Head> heads) {
+            return unchanged.stream().filter(f -> {
+                Head h = heads.get(f.key());
+                if (h == null) return false;
+                Headers want = f.headers();
+                return !Objects.equals(want.contentType(), h.contentType()) || !Objects.equals(want.cacheControl(), h.cacheControl())
+                        || !Objects.equals(want.contentEncoding(), h.contentEncoding());
+            }).toList();
+        }
+
+        /** Hidden: a path segment starting with '.', except .well-known/ (ACME challenges, security.txt). */
+        static boolean isHidden(String relative) {
+            for (String segment : relative.split("/")) {
+                if (segment.startsWith(".") && !segment.equals(".well-known")) return true;
+            }
+            return false;
+        }
+
+        static List<PathMatcher> matchers(List<String> globs) {
+            return globs.stream().map(g -> FileSystems.getDefault().getPathMatcher("glob:" + g)).toList();
+        }
+
+        static boolean matches(PathMatcher matcher, String relative) {
+            return matcher.matches(Path.of(relative));
+        }
+
+        // ------------------------------------------------------------ headers
+
+        /** Content types for the web; text types carry charset=utf-8. HTML is never text/plain. */
+        static final Map<String, String> CONTENT_TYPES = Map.ofEntries(
+                Map.entry("html", "text/html; charset=utf-8"), Map.entry("htm", "text/html; charset=utf-8"),
+                Map.entry("css", "text/css; charset=utf-8"),
+                Map.entry("js", "text/javascript; charset=utf-8"), Map.entry("mjs", "text/javascript; charset=utf-8"),
+                Map.entry("cjs", "text/javascript; charset=utf-8"),
+                Map.entry("json", "application/json; charset=utf-8"), Map.entry("map", "application/json; charset=utf-8"),
+                Map.entry("jsonld", "application/ld+json; charset=utf-8"),
+                Map.entry("webmanifest", "application/manifest+json; charset=utf-8"),
+                Map.entry("xml", "application/xml; charset=utf-8"), Map.entry("xsl", "application/xslt+xml; charset=utf-8"),
+                Map.entry("rss", "application/rss+xml; charset=utf-8"), Map.entry("atom", "application/atom+xml; charset=utf-8"),
+                Map.entry("svg", "image/svg+xml; charset=utf-8"),
+                Map.entry("txt", "text/plain; charset=utf-8"), Map.entry("md", "text/markdown; charset=utf-8"),
+                Map.entry("csv", "text/csv; charset=utf-8"), Map.entry("ics", "text/calendar; charset=utf-8"),
+                Map.entry("vtt", "text/vtt; charset=utf-8"),
+                Map.entry("wasm", "application/wasm"),
+                Map.entry("woff", "font/woff"), Map.entry("woff2", "font/woff2"), Map.entry("ttf", "font/ttf"),
+                Map.entry("otf", "font/otf"), Map.entry("eot", "application/vnd.ms-fontobject"),
+                Map.entry("avif", "image/avif"), Map.entry("webp", "image/webp"), Map.entry("png", "image/png"),
+                Map.entry("jpg", "image/jpeg"), Map.entry("jpeg", "image/jpeg"), Map.entry("gif", "image/gif"),
+                Map.entry("ico", "image/vnd.microsoft.icon"), Map.entry("bmp", "image/bmp"), Map.entry("tif", "image/tiff"),
+                Map.entry("tiff", "image/tiff"), Map.entry("apng", "image/apng"), Map.entry("jxl", "image/jxl"),
+                Map.entry("pdf", "application/pdf"), Map.entry("zip", "application/zip"), Map.entry("gz", "application/gzip"),
+                Map.entry("tar", "application/x-tar"), Map.entry("epub", "application/epub+zip"),
+                Map.entry("mp4", "video/mp4"), Map.entry("webm", "video/webm"), Map.entry("ogv", "video/ogg"),
+                Map.entry("mov", "video/quicktime"), Map.entry("m3u8", "application/vnd.apple.mpegurl"), Map.entry("ts", "video/mp2t"),
+                Map.entry("mp3", "audio/mpeg"), Map.entry("ogg", "audio/ogg"), Map.entry("oga", "audio/ogg"),
+                Map.entry("wav", "audio/wav"), Map.entry("flac", "audio/flac"), Map.entry("m4a", "audio/mp4"),
+                Map.entry("opus", "audio/opus"), Map.entry("aac", "audio/aac"));
+        static final String DEFAULT_CONTENT_TYPE = "application/octet-stream";
+        private static final Pattern FINGERPRINT = Pattern.compile("(?:^|[.\\-_])[0-9a-f]{8,}(?:[.\\-_]|$)");
+        private static final Set<String> ENTRY_EXTENSIONS = Set.of("html", "htm", "xml", "rss", "atom", "webmanifest");
+
+        static String extension(String key) {
+            String name = key.substring(key.lastIndexOf('/') + 1);
+            int dot = name.lastIndexOf('.');
+            return dot <= 0 ? "" : name.substring(dot + 1).toLowerCase(Locale.ROOT);
+        }
+
+        /** Entry points are what a visitor or a reader asks for by name: pages, feeds, sitemaps, manifests. */
+        static boolean isEntryPoint(String relative) {
+            String name = relative.substring(relative.lastIndexOf('/') + 1).toLowerCase(Locale.ROOT);
+            return ENTRY_EXTENSIONS.contains(extension(relative)) || name.equals("manifest.json");
+        }
+
+        static boolean isText(String contentType) {
+            return contentType.contains("charset=utf-8");
+        }
+
+        /** The header rules of a run: user rules first, then the preset, then the extension table. */
+        record Rules(List<Map.Entry<PathMatcher, String>> contentTypes, List<Map.Entry<PathMatcher, String>> cacheControls,
+                     Preset preset, PathMatcher gzip, boolean gzipTextOnly) {
+            static Rules of(List<String> contentTypes, List<String> cacheControls, Preset preset, String gzipGlob) {
+                PathMatcher gzip = gzipGlob == null ? null : FileSystems.getDefault().getPathMatcher("glob:" + gzipGlob);
+                return new Rules(pairs("--content-type", contentTypes), pairs("--cache-control", cacheControls), preset,
+                        gzip, "**".equals(gzipGlob));
+            }
+
+            private static List<Map.Entry<PathMatcher, String>> pairs(String option, List<String> rules) {
+                List<Map.Entry<PathMatcher, String>> pairs = new ArrayList<>();
+                for (String rule : rules) {
+                    int eq = rule.indexOf('=');
+                    if (eq <= 0 || eq == rule.length() - 1) {
+                        throw new Invalidations.UsageError(option + " " + Invalidations.quote(rule) + " is not GLOB=VALUE");
+                    }
+                    pairs.add(Map.entry(FileSystems.getDefault().getPathMatcher("glob:" + rule.substring(0, eq)), rule.substring(eq + 1)));
+                }
+                return pairs;
+            }
+
+            Headers headersFor(String relative) {
+                String type = first(contentTypes, relative);
+                if (type == null) type = CONTENT_TYPES.getOrDefault(extension(relative), DEFAULT_CONTENT_TYPE);
+                String cache = first(cacheControls, relative);
+                if (cache == null && preset == Preset.hugo) cache = hugoCacheControl(relative, type);
+                return new Headers(type, cache, compresses(relative, type) ? "gzip" : null);
+            }
+
+            boolean compresses(String relative, String type) {
+                if (gzip == null) return false;
+                return gzipTextOnly ? isText(type) || type.startsWith("application/wasm") : matches(gzip, relative);
+            }
+
+            private static String first(List<Map.Entry<PathMatcher, String>> rules, String relative) {
+                for (var rule : rules) {
+                    if (matches(rule.getKey(), relative)) return rule.getValue();
+                }
+                return null;
+            }
+        }
+
+        /** Hugo preset: fingerprinted assets (Hugo Pipes' hex hash in the name) are immutable; pages, feeds, sitemaps, JSON revalidate. */
+        static String hugoCacheControl(String relative, String contentType) {
+            String name = relative.substring(relative.lastIndexOf('/') + 1);
+            if (isEntryPoint(relative) || contentType.startsWith("application/json")) return REVALIDATE;
+            String stem = name.contains(".") ? name.substring(0, name.lastIndexOf('.')) : name;
+            if (FINGERPRINT.matcher(stem).find()) return IMMUTABLE;
+            return null;
+        }
+
+        // ------------------------------------------------------------ invalidation
+
+        record Cdn(String distributionId, String originPath) {
+        }
+
+        /** The origin path of the distribution's origin that serves this bucket, the most specific one that holds the prefix. */
+        static String originPath(Invalidations.Distribution d, Target where, Consumer<String> note) {
+            List<String> paths = d.origins().stream().filter(o -> where.bucket().equals(o.bucket()))
+                    .map(o -> o.originPath() == null ? "" : o.originPath().replaceFirst("^/", "").replaceFirst("/$", ""))
+                    .filter(p -> p.isEmpty() || where.prefix().startsWith(p + "/") || where.prefix().equals(p + "/"))
+                    .sorted(Comparator.comparing(String::length).reversed()).toList();
+            if (paths.isEmpty()) {
+                note.accept("distribution " + d.id() + " has no origin for the bucket " + where.bucket() + ": URLs taken as the keys");
+                return "";
+            }
+            return paths.get(0);
+        }
+
+        /** The URL path (not encoded) of a key under the origin path, or null when CloudFront does not serve it. */
+        static String urlOf(String key, String originPath) {
+            if (originPath.isEmpty()) return "/" + key;
+            String base = originPath + "/";
+            return key.startsWith(base) ? "/" + key.substring(base.length()) : null;
+        }
+
+        record InvalidationPlan(List<String> changedUrls, List<String> paths, int alsoInvalidated) {
+            String cost() {
+                return Invalidations.cost(paths.size());
+            }
+        }
+
+        /**
+         * Chooses the paths to invalidate. Every uploaded and deleted key gives its URLs (x/index.html gives /x/ and
+         * /x/index.html), encoded as CloudFront needs. Within the budget they go as exact paths; over it, directory
+         * wildcards replace them, each step taking the wildcard that invalidates the fewest unchanged objects per path
+         * saved (the listing tells which objects are under a directory), never more than 15 wildcards.
+         */
+        static InvalidationPlan planInvalidation(Collection<?> uploaded, List<String> deleted, List<LocalFile> local, List<RemoteObject> remote,
+                                                 String originPath, int budget, Consumer<String> note) {
+            Set<String> changedKeys = new TreeSet<>(deleted);
+            for (Object u : uploaded) changedKeys.add(u instanceof Upload up ? up.file().key() : (String) u);
+            List<String> rawUrls = new ArrayList<>();
+            for (String key : changedKeys) {
+                String url = urlOf(key, originPath);
+                if (url != null) rawUrls.addAll(Invalidations.urlsOfKey(url));
+            }
+            List<String> changed = Invalidations.normalize(rawUrls).paths();
+            Invalidations.normalize(rawUrls).notes().forEach(note);
+            // The objects a wildcard would needlessly invalidate: every other object CloudFront serves from the site.
+            TreeSet<String> others = new TreeSet<>();
+            Set<String> keys = new TreeSet<>();
+            local.forEach(f -> keys.add(f.key()));
+            remote.forEach(r -> keys.add(r.key()));
+            for (String key : keys) {
+                if (changedKeys.contains(key)) continue;
+                String url = urlOf(key, originPath);
+                if (url != null) others.add(Invalidations.encode(url));
+            }
+            List<String> paths = chooseWithin(changed, others, budget);
+            int also = 0;
+            for (String p : paths) {
+                if (Invalidations.isWildcard(p)) also += countUnder(others, p.substring(0, p.length() - 1));
+            }
+            return new InvalidationPlan(changed, paths, also);
+        }
+
+        /** Greedy cover: while over budget (or over 15 wildcards), take the directory wildcard with the fewest unchanged objects per path saved. */
+        static List<String> chooseWithin(List<String> changed, TreeSet<String> others, int budget) {
+            TreeSet<String> set = new TreeSet<>(changed);
+            while (set.size() > budget || wildcardCount(set) > Invalidations.MAX_WILDCARDS_IN_PROGRESS) {
+                String best = null;
+                double bestScore = Double.MAX_VALUE;
+                int bestSaved = 0;
+                for (String dir : directories(set)) {
+                    List<String> under = set.stream().filter(p -> p.startsWith(dir)).toList();
+                    int saved = under.size() - 1;
+                    int wildcardsAfter = wildcardCount(set) - wildcardCount(under) + 1;
+                    if (saved <= 0 || wildcardsAfter > Invalidations.MAX_WILDCARDS_IN_PROGRESS) continue;
+                    int extra = countUnder(others, dir) - under.stream().filter(Invalidations::isWildcard)
+                            .mapToInt(w -> countUnder(others, w.substring(0, w.length() - 1))).sum();
+                    double score = (double) extra / saved;
+                    if (score < bestScore || (score == bestScore && saved > bestSaved)) {
+                        best = dir;
+                        bestScore = score;
+                        bestSaved = saved;
+                    }
+                }
+                if (best == null) return List.of("/*");
+                String chosen = best;
+                set.removeIf(p -> p.startsWith(chosen));
+                set.add(chosen + "*");
+            }
+            return new ArrayList<>(set);
+        }
+
+        private static int wildcardCount(Collection<String> paths) {
+            return (int) paths.stream().filter(Invalidations::isWildcard).count();
+        }
+
+        private static Set<String> directories(Collection<String> paths) {
+            Set<String> dirs = new TreeSet<>();
+            for (String path : paths) {
+                String p = Invalidations.isWildcard(path) ? path.substring(0, path.length() - 1) : path;
+                for (int i = p.indexOf('/'); i >= 0; i = p.indexOf('/', i + 1)) {
+                    String dir = p.substring(0, i + 1);
+                    if (!(dir + "*").equals(path)) dirs.add(dir);
+                }
+            }
+            return dirs;
+        }
+
+        /** How many of the sorted URLs start with the prefix: a range of the sorted set, no scan. */
+        static int countUnder(TreeSet<String> sorted, String prefix) {
+            String end = prefix + Character.MAX_VALUE;
+            return sorted.subSet(prefix, true, end, false).size();
+        }
+    }
+
+    // ================================================================ local files: a read-only scan
+
+    static final class Local {
+        private Local() {
+        }
+
+        /**
+         * Every regular file under the root, hashed in parallel on every core. Hidden files are skipped except .well-known/;
+         * a symbolic link is followed when it stays inside the root, and one that leaves it fails the scan, naming it.
+         */
+        static List<Site.LocalFile> scan(Path root, String prefix, boolean includeHidden, List<String> excludes, Site.Rules rules,
+                                         Invalidations.Log log) throws IOException {
+            if (root == null || !Files.exists(root)) {
+                throw new Invalidations.UsageError("source " + root + " does not exist");
+            }
+            if (!Files.isDirectory(root)) throw new Invalidations.UsageError("source " + root + " is not a folder");
+            if (!Files.isReadable(root)) throw new Invalidations.Failure("source " + root + " is not readable");
+            Path realRoot = root.toRealPath();
+            List<PathMatcher> excluded = Site.matchers(excludes);
+            List<String[]> found = new ArrayList<>(); // relative path, file
+            List<String> outside = new ArrayList<>();
+            Files.walkFileTree(root, EnumSet.of(FileVisitOption.FOLLOW_LINKS), Integer.MAX_VALUE, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+                    String rel = relative(root, dir);
+                    if (!rel.isEmpty() && !includeHidden && Site.isHidden(rel)) return FileVisitResult.SKIP_SUBTREE;
+                    if (!dir.toRealPath().startsWith(realRoot)) {
+                        outside.add(rel);
+                        return FileVisitResult.SKIP_SUBTREE;
+                    }
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                    String rel = relative(root, file);
+                    if (!includeHidden && Site.isHidden(rel)) return FileVisitResult.CONTINUE;
+                    if (excluded.stream().anyMatch(m -> Site.matches(m, rel))) return FileVisitResult.CONTINUE;
+                    if (!attrs.isRegularFile()) return FileVisitResult.CONTINUE;
+                    if (!file.toRealPath().startsWith(realRoot)) {
+                        outside.add(rel);
+                        return FileVisitResult.CONTINUE;
+                    }
+                    found.add(new String[]{rel, file.toString()});
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                    throw new Invalidations.Failure("cannot read " + file + ": " + e.getMessage());
+                }
+            });
+            if (!outside.isEmpty()) {
+                throw new Invalidations.Failure("symbolic link(s) pointing outside " + root + ": " + String.join(", ", outside)
+                        + "; nothing was uploaded");
+            }
+            return found.parallelStream().map(f -> {
+                String rel = Normalizer.normalize(f[0], Normalizer.Form.NFC);
+                Site.Headers headers = rules.headersFor(rel);
+                return hash(prefix + rel, Path.of(f[1]), headers, Site.isEntryPoint(rel));
+            }).sorted(Comparator.comparing(Site.LocalFile::key)).toList();
+        }
+
+        private static String relative(Path root, Path p) {
+            String rel = root.relativize(p).toString().replace('\\', '/');
+            for (String segment : rel.split("/")) {
+                if (segment.equals("..")) throw new Invalidations.Failure("refused path outside the source: " + rel);
+            }
+            return rel;
+        }
+
+        /** MD5 of the bytes as they will be stored (gzipped when the headers say so) and, above the threshold, the multipart ETag. */
+        static Site.LocalFile hash(String key, Path file, Site.Headers headers, boolean entryPoint) {
+            try {
+                Digests d = new Digests();
+                if (headers.contentEncoding() != null) {
+                    try (OutputStream gz = new GZIPOutputStream(d, 64 * 1024); InputStream in = Files.newInputStream(file)) {
+                        in.transferTo(gz);
+                    }
+                } else {
+                    try (InputStream in = Files.newInputStream(file)) {
+                        in.transferTo(d);
+                    }
+                }
+                return new Site.LocalFile(key, file, d.size, d.md5(), d.size > Site.MULTIPART_THRESHOLD ? d.multipartEtag() : null, headers, entryPoint);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+            }
+        }
+
+        /** Writes the gzipped bytes of a file to a temporary file (uploads stream from disk, never from memory). */
+        static Path gzipped(Path file) throws IOException {
+            Path tmp = Files.createTempFile("deploy-site-", ".gz");
+            try (OutputStream gz = new GZIPOutputStream(Files.newOutputStream(tmp), 64 * 1024); InputStream in = Files.newInputStream(file)) {
+                in.transferTo(gz);
+            }
+            return tmp;
+        }
+
+        /** One pass over the bytes: the whole MD5, and the MD5 of each part as the multipart ETag needs. */
+        static final class Digests extends OutputStream {
+            private final MessageDigest whole = md5Digest();
+            private MessageDigest part = md5Digest();
+            private final ByteArrayOutputStream partDigests = new ByteArrayOutputStream();
+            long size;
+            private long inPart;
+            int parts;
+
+            @Override
+            public void write(int b) {
+                write(new byte[]{(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                whole.update(b, off, len);
+                size += len;
+                while (len > 0) {
+                    int n = (int) Math.min(len, Site.PART_SIZE - inPart);
+                    part.update(b, off, n);
+                    inPart += n;
+                    off += n;
+                    len -= n;
+                    if (inPart == Site.PART_SIZE) endPart();
+                }
+            }
+
+            private void endPart() {
+                partDigests.writeBytes(part.digest());
+                parts++;
+                part = md5Digest();
+                inPart = 0;
+            }
+
+            String md5() {
+                return HexFormat.of().formatHex(whole.digest());
+            }
+
+            String multipartEtag() {
+                if (inPart > 0) endPart();
+                return HexFormat.of().formatHex(md5Digest().digest(partDigests.toByteArray())) + "-" + parts;
+            }
+        }
+
+        static MessageDigest md5Digest() {
+            try {
+                return MessageDigest.getInstance("MD5");
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    // ================================================================ AWS: thin adapters that decide nothing
+
+    /** Upload results: the keys stored and the bytes sent, the keys that failed for good with why. */
+    static final class Upload {
+        private Upload() {
+        }
+
+        record Outcome(List<Site.Upload> done, long bytes, Map<String, String> failed) {
+            static final Outcome NONE = new Outcome(List.of(), 0, Map.of());
+        }
+    }
+
+    static final class Bucket implements AutoCloseable {
+        record Settings(AwsCredentialsProvider credentials, String region, URI endpoint, boolean pathStyle, RequestChecksumCalculation checksums) {
+        }
+
+        private static final int DELETE_BATCH = 1000;
+        private final S3Client s3;
+        private final String name;
+        private final ExecutorService pool;
+        private final int concurrency;
+
+        private Bucket(S3Client s3, String name, int concurrency) {
+            this.s3 = s3;
+            this.name = name;
+            this.concurrency = concurrency;
+            this.pool = Executors.newFixedThreadPool(concurrency, r -> {
+                Thread t = new Thread(r, "s3");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+
+        static Bucket connect(String name, Settings settings, int concurrency) {
+            Region region = settings.region() != null ? Region.of(settings.region()) : defaultRegion();
+            S3ClientBuilder builder = S3Client.builder()
+                    .region(region)
+                    .credentialsProvider(settings.credentials())
+                    .crossRegionAccessEnabled(settings.endpoint() == null)
+                    .forcePathStyle(settings.pathStyle())
+                    .requestChecksumCalculation(settings.checksums())
+                    .httpClient(ApacheHttpClient.builder().maxConnections(Math.max(concurrency, 4))
+                            .connectionTimeout(Duration.ofSeconds(10)).socketTimeout(Duration.ofSeconds(60)).build())
+                    .overrideConfiguration(o -> o.retryStrategy(r -> r.maxAttempts(6)));
+            if (settings.endpoint() != null) builder.endpointOverride(settings.endpoint());
+            return new Bucket(builder.build(), name, concurrency);
+        }
+
+        private static Region defaultRegion() {
+            try {
+                return new DefaultAwsRegionProviderChain().getRegion();
+            } catch (SdkClientException e) {
+                return Region.US_EAST_1;
+            }
+        }
+
+        /** One ListObjectsV2 pass: 1,000 keys a request, with size and ETag. */
+        List<Site.RemoteObject> list(String prefix) {
+            List<Site.RemoteObject> objects = new ArrayList<>();
+            for (var page : s3.listObjectsV2Paginator(r -> r.bucket(name).prefix(prefix))) {
+                for (var o : page.contents()) objects.add(new Site.RemoteObject(o.key(), o.size(), o.eTag()));
+            }
+            return objects;
+        }
+
+        /** The MD5 stored in the metadata of the given objects (HEAD, in parallel). */
+        Map<String, String> storedChecksums(List<String> keys, Invalidations.Log log) throws InterruptedException {
+            Map<String, String> md5 = new ConcurrentHashMap<>();
+            heads(keys, log).forEach((k, h) -> {
+                if (h.storedMd5() != null) md5.put(k, h.storedMd5());
+            });
+            return md5;
+        }
+
+        Map<String, Site.Head> heads(List<?> filesOrKeys, Invalidations.Log log) throws InterruptedException {
+            Map<String, Site.Head> heads = new ConcurrentHashMap<>();
+            List<Future<?>> futures = new ArrayList<>();
+            for (Object o : filesOrKeys) {
+                String key = o instanceof Site.LocalFile f ? f.key() : (String) o;
+                futures.add(pool.submit(() -> {
+                    var h = s3.headObject(r -> r.bucket(name).key(key));
+                    heads.put(key, new Site.Head(h.contentType(), h.cacheControl(), h.contentEncoding(), h.metadata().get(Site.MD5_METADATA)));
+                    return null;
+                }));
+            }
+            await(futures);
+            return heads;
+        }
+
+        /** Uploads in parallel; a failure (after the SDK's retries) is recorded, the others go on. */
+        Upload.Outcome upload(List<Site.Upload> uploads, Site.Rules rules, String acl, Progress progress, Invalidations.Log log)
+                throws InterruptedException {
+            List<Site.Upload> done = java.util.Collections.synchronizedList(new ArrayList<>());
+            Map<String, String> failed = new ConcurrentHashMap<>();
+            AtomicLong bytes = new AtomicLong();
+            List<Future<?>> futures = new ArrayList<>();
+            for (Site.Upload u : uploads) {
+                futures.add(pool.submit(() -> {
+                    try {
+                        put(u.file(), acl);
+                        done.add(u);
+                        bytes.addAndGet(u.file().size());
+                        progress.done(u.file().size());
+                    } catch (SdkException | IOException | UncheckedIOException e) {
+                        failed.put(u.file().key(), describe(e));
+                        log.debug("upload of " + u.file().key() + " failed: " + e);
+                        progress.done(0);
+                    }
+                    return null;
+                }));
+            }
+            await(futures);
+            List<Site.Upload> sorted = new ArrayList<>(done);
+            sorted.sort(Comparator.comparing(x -> x.file().key()));
+            return new Upload.Outcome(sorted, bytes.get(), new TreeMap<>(failed));
+        }
+
+        static String describe(Exception e) {
+            if (e instanceof AwsServiceException aws && aws.awsErrorDetails() != null) {
+                String code = aws.awsErrorDetails().errorCode();
+                if ("AccessControlListNotSupported".equals(code)) {
+                    return code + ": the bucket has ACLs disabled (Object Ownership: bucket owner enforced); drop --acl";
+                }
+                return code + " (HTTP " + aws.statusCode() + ")";
+            }
+            return String.valueOf(e.getMessage()).lines().findFirst().orElse(e.getClass().getSimpleName());
+        }
+
+        /**
+         * Streams one file from disk, with its Content-MD5 so S3 rejects bytes that changed after hashing; in parts above
+         * the threshold. The MD5 also goes into the metadata, for stores whose ETag is not an MD5.
+         */
+        private void put(Site.LocalFile f, String acl) throws IOException {
+            Path body = f.headers().contentEncoding() != null ? Local.gzipped(f.path()) : f.path();
+            try {
+                if (Files.size(body) != f.size()) {
+                    throw new IOException(f.path() + " changed since it was hashed");
+                }
+                if (f.size() > Site.MULTIPART_THRESHOLD) {
+                    putInParts(f, body, acl);
+                    return;
+                }
+                String md5 = Base64.getEncoder().encodeToString(HexFormat.of().parseHex(f.md5()));
+                s3.putObject(r -> {
+                    r.bucket(name).key(f.key()).contentType(f.headers().contentType()).contentMD5(md5)
+                            .metadata(Map.of(Site.MD5_METADATA, f.md5()));
+                    if (f.headers().cacheControl() != null) r.cacheControl(f.headers().cacheControl());
+                    if (f.headers().contentEncoding() != null) r.contentEncoding(f.headers().contentEncoding());
+                    if (acl != null) r.acl(acl);
+                }, RequestBody.fromFile(body));
+            } finally {
+                if (body != f.path()) Files.deleteIfExists(body);
+            }
+        }
+
+        private void putInParts(Site.LocalFile f, Path body, String acl) throws IOException {
+            var created = s3.createMultipartUpload(r -> {
+                r.bucket(name).key(f.key()).contentType(f.headers().contentType()).metadata(Map.of(Site.MD5_METADATA, f.md5()));
+                if (f.headers().cacheControl() != null) r.cacheControl(f.headers().cacheControl());
+                if (f.headers().contentEncoding() != null) r.contentEncoding(f.headers().contentEncoding());
+                if (acl != null) r.acl(acl);
+            });
+            String uploadId = created.uploadId();
+            try (FileChannel channel = FileChannel.open(body, StandardOpenOption.READ)) {
+                List<CompletedPart> parts = new ArrayList<>();
+                long size = channel.size();
+                int number = 1;
+                for (long offset = 0; offset < size; offset += Site.PART_SIZE, number++) {
+                    long length = Math.min(Site.PART_SIZE, size - offset);
+                    long from = offset;
+                    int partNumber = number;
+                    var etag = s3.uploadPart(r -> r.bucket(name).key(f.key()).uploadId(uploadId).partNumber(partNumber).contentLength(length),
+                            RequestBody.fromContentProvider(() -> slice(body, from, length), length, f.headers().contentType())).eTag();
+                    parts.add(CompletedPart.builder().partNumber(partNumber).eTag(etag).build());
+                }
+                s3.completeMultipartUpload(r -> r.bucket(name).key(f.key()).uploadId(uploadId).multipartUpload(m -> m.parts(parts)));
+            } catch (RuntimeException | IOException e) {
+                try {
+                    s3.abortMultipartUpload(r -> r.bucket(name).key(f.key()).uploadId(uploadId));
+                } catch (SdkException ignored) {
+                    // the upload expires by the bucket's lifecycle rules; the original error matters more
+                }
+                throw e;
+            }
+        }
+
+        private static InputStream slice(Path file, long offset, long length) {
+            try {
+                FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
+                channel.position(offset);
+                InputStream in = Channels.newInputStream(channel);
+                return new InputStream() {
+                    long left = length;
+
+                    @Override
+                    public int read() throws IOException {
+                        if (left <= 0) return -1;
+                        int b = in.read();
+                        if (b >= 0) left--;
+                        return b;
+                    }
+
+                    @Override
+                    public int read(byte[] buf, int off, int len) throws IOException {
+                        if (left <= 0) return -1;
+                        int n = in.read(buf, off, (int) Math.min(len, left));
+                        if (n > 0) left -= n;
+                        return n;
+                    }
+
+                    @Override
+                    public void close() throws IOException {
+                        in.close();
+                    }
+                };
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        /** Rewrites headers with a server-side copy onto itself: no bytes re-uploaded. */
+        void copyInPlace(List<Site.LocalFile> files, Site.Rules rules, String acl, Invalidations.Log log) throws InterruptedException {
+            List<Future<?>> futures = new ArrayList<>();
+            for (Site.LocalFile f : files) {
+                futures.add(pool.submit(() -> {
+                    s3.copyObject(r -> {
+                        r.sourceBucket(name).sourceKey(f.key()).destinationBucket(name).destinationKey(f.key())
+                                .metadataDirective(MetadataDirective.REPLACE).contentType(f.headers().contentType())
+                                .metadata(Map.of(Site.MD5_METADATA, f.md5()));
+                        if (f.headers().cacheControl() != null) r.cacheControl(f.headers().cacheControl());
+                        if (f.headers().contentEncoding() != null) r.contentEncoding(f.headers().contentEncoding());
+                        if (acl != null) r.acl(acl);
+                    });
+                    return null;
+                }));
+            }
+            await(futures);
+        }
+
+        /** DeleteObjects, 1,000 keys a request; any key S3 could not delete fails the run. */
+        void delete(List<String> keys, Invalidations.Log log) {
+            for (int i = 0; i < keys.size(); i += DELETE_BATCH) {
+                List<ObjectIdentifier> batch = keys.subList(i, Math.min(keys.size(), i + DELETE_BATCH)).stream()
+                        .map(k -> ObjectIdentifier.builder().key(k).build()).toList();
+                var response = s3.deleteObjects(r -> r.bucket(name).delete(d -> d.objects(batch).quiet(true)));
+                if (response.hasErrors() && !response.errors().isEmpty()) {
+                    throw new Invalidations.Failure("could not delete " + response.errors().stream()
+                            .map(e -> e.key() + " (" + e.code() + ")").collect(Collectors.joining(", ")));
+                }
+            }
+        }
+
+        private static void await(List<Future<?>> futures) throws InterruptedException {
+            RuntimeException first = null;
+            for (Future<?> f : futures) {
+                try {
+                    f.get();
+                } catch (ExecutionException e) {
+                    if (first == null) first = e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+                }
+            }
+            if (first != null) throw first;
+        }
+
+        @Override
+        public void close() {
+            pool.shutdownNow();
+            s3.close();
+        }
+    }
+
+    // ================================================================ output
+
+    /** Progress on stderr: a bar on a terminal, a line every few seconds in CI, nothing for a run without uploads. */
+    static final class Progress {
+        private static final Duration CI_INTERVAL = Duration.ofSeconds(5);
+        private final PrintStream err;
+        private final int totalFiles;
+        private final long totalBytes;
+        private final boolean terminal;
+        private final Instant started = Instant.now();
+        private final AtomicLong files = new AtomicLong();
+        private final AtomicLong bytes = new AtomicLong();
+        private final java.util.concurrent.ScheduledExecutorService ticker;
+
+        private Progress(PrintStream err, int totalFiles, long totalBytes, boolean terminal) {
+            this.err = err;
+            this.totalFiles = totalFiles;
+            this.totalBytes = totalBytes;
+            this.terminal = terminal;
+            this.ticker = totalFiles == 0 ? null : Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "progress");
+                t.setDaemon(true);
+                return t;
+            });
+            if (ticker != null) {
+                long every = terminal ? 200 : CI_INTERVAL.toMillis();
+                ticker.scheduleAtFixedRate(this::show, every, every, java.util.concurrent.TimeUnit.MILLISECONDS);
+            }
+        }
+
+        static Progress start(PrintStream err, List<Site.Upload> uploads, Map<String, String> env) {
+            boolean terminal = System.console() != null && env.get("CI") == null && err == System.err;
+            return new Progress(err, uploads.size(), uploads.stream().mapToLong(u -> u.file().size()).sum(), terminal);
+        }
+
+        void done(long size) {
+            files.incrementAndGet();
+            bytes.addAndGet(size);
+        }
+
+        private void show() {
+            double seconds = Math.max(0.001, Duration.between(started, Instant.now()).toMillis() / 1000.0);
+            double rate = bytes.get() / seconds;
+            long left = totalBytes - bytes.get();
+            String eta = rate > 0 ? Invalidations.human(Duration.ofSeconds((long) (left / rate))) : "?";
+            String line = String.format(Locale.ROOT, "%d/%d files, %s/%s, %s/s, ETA %s", files.get(), totalFiles,
+                    Report.size(bytes.get()), Report.size(totalBytes), Report.size((long) rate), eta);
+            if (terminal) {
+                int width = 24;
+                int filled = totalFiles == 0 ? width : (int) (width * files.get() / totalFiles);
+                err.print("\r[" + "#".repeat(filled) + " ".repeat(width - filled) + "] " + line + "   ");
+            } else {
+                err.println(NAME + ": uploading " + line);
+            }
+        }
+
+        void stop() {
+            if (ticker == null) return;
+            ticker.shutdownNow();
+            if (terminal) err.print("\r" + " ".repeat(100) + "\r");
+        }
+    }
+
+    /** What the run did (or, dry, would do): one line per action and a summary, or a JSON report. */
+    static final class Report {
+        private final Site.Target where;
+        private final Site.Plan plan;
+        private final Site.Cdn cdn;
+        private Site.InvalidationPlan invalidation;
+        private final boolean dryRun;
+        private List<Site.Upload> uploaded = List.of();
+        private long bytes;
+        private Map<String, String> failed = Map.of();
+        private List<String> deleted = List.of();
+        private List<Invalidations.Result> results = List.of();
+
+        Report(Site.Target where, Site.Plan plan, Site.Cdn cdn, Site.InvalidationPlan invalidation, boolean dryRun) {
+            this.where = where;
+            this.plan = plan;
+            this.cdn = cdn;
+            this.invalidation = invalidation;
+            this.dryRun = dryRun;
+            if (dryRun) {
+                this.uploaded = plan.uploads();
+                this.bytes = plan.uploads().stream().mapToLong(u -> u.file().size()).sum();
+                this.deleted = plan.deletions();
+            }
+        }
+
+        void uploaded(Upload.Outcome assets, Upload.Outcome pages) {
+            List<Site.Upload> all = new ArrayList<>(assets.done());
+            all.addAll(pages.done());
+            uploaded = all;
+            bytes = assets.bytes() + pages.bytes();
+            Map<String, String> f = new TreeMap<>(assets.failed());
+            f.putAll(pages.failed());
+            failed = f;
+        }
+
+        List<String> uploadedKeys() {
+            return uploaded.stream().map(u -> u.file().key()).toList();
+        }
+
+        void invalidated(Site.InvalidationPlan sent, List<Invalidations.Result> r) {
+            invalidation = sent;
+            results = r;
+        }
+
+        void deleted(List<String> keys) {
+            deleted = keys;
+        }
+
+        void waited(List<Invalidations.Result> r) {
+            results = r;
+        }
+
+        void print(PrintStream out, Format format) {
+            if (format == Format.json) {
+                out.println(json().render(""));
+                return;
+            }
+            String would = dryRun ? "would " : "";
+            for (Site.Upload u : plan.assets()) line(out, u);
+            for (Site.Upload u : plan.entryPoints()) line(out, u);
+            failed.forEach((k, why) -> out.println("failed   " + k + ": " + why));
+            plan.headerFixes().forEach(f -> out.println((dryRun ? "would " : "") + "copy     headers " + f.key()));
+            if (invalidation != null && !invalidation.paths().isEmpty()) {
+                if (dryRun) invalidation.paths().forEach(p -> out.println("would invalidate " + p));
+                else results.forEach(r -> out.println("invalidate " + r.id() + " " + r.status() + " " + r.paths().size() + " path(s)"));
+            }
+            (dryRun ? plan.deletions() : deleted).forEach(k -> out.println(would + "delete   " + k));
+            out.println(summary());
+        }
+
+        private void line(PrintStream out, Site.Upload u) {
+            boolean done = dryRun || uploaded.contains(u);
+            if (!done) return;
+            out.println((dryRun ? "would " : "") + "upload   " + u.reason().name().toLowerCase(Locale.ROOT) + " " + u.file().key());
+        }
+
+        String summary() {
+            StringBuilder s = new StringBuilder(dryRun ? "dry run, s3://" : "deployed s3://").append(where.bucket()).append('/').append(where.prefix())
+                    .append(": ").append(uploaded.size()).append(dryRun ? " to upload (" : " uploaded (").append(size(bytes)).append("), ")
+                    .append(plan.unchanged().size()).append(" unchanged, ");
+            if (!plan.headerFixes().isEmpty()) s.append(plan.headerFixes().size()).append(" header update(s), ");
+            s.append((dryRun ? plan.deletions() : deleted).size()).append(dryRun ? " to delete" : " deleted");
+            if (!failed.isEmpty()) s.append(", ").append(failed.size()).append(" failed");
+            if (cdn == null) {
+                s.append("; no invalidation");
+            } else if (invalidation == null || invalidation.paths().isEmpty()) {
+                s.append("; nothing to invalidate on ").append(cdn.distributionId());
+            } else {
+                s.append("; ").append(dryRun ? "would invalidate " : "invalidated ").append(invalidation.paths().size()).append(" path(s) on ")
+                        .append(cdn.distributionId()).append(" for ").append(invalidation.changedUrls().size()).append(" changed URL(s), ")
+                        .append(invalidation.alsoInvalidated()).append(" unchanged object(s) also invalidated; cost ").append(invalidation.cost());
+                if (!results.isEmpty()) s.append("; ").append(results.stream().map(r -> r.id() + " " + r.status()).collect(Collectors.joining(", ")));
+            }
+            return s.toString();
+        }
+
+        Invalidations.Json json() {
+            Map<String, Object> top = new LinkedHashMap<>();
+            top.put("DryRun", dryRun);
+            top.put("Bucket", where.bucket());
+            top.put("Prefix", where.prefix());
+            top.put("Uploaded", (dryRun ? plan.uploads() : uploaded).stream().map(u -> {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("Key", u.file().key());
+                m.put("Reason", u.reason().name().toLowerCase(Locale.ROOT));
+                m.put("Bytes", u.file().size());
+                return m;
+            }).toList());
+            top.put("Failed", failed.entrySet().stream().map(e -> Map.of("Key", e.getKey(), "Error", e.getValue())).toList());
+            top.put("HeadersUpdated", plan.headerFixes().stream().map(Site.LocalFile::key).toList());
+            top.put("Deleted", dryRun ? plan.deletions() : deleted);
+            top.put("Unchanged", plan.unchanged().size());
+            if (cdn != null && invalidation != null) {
+                Map<String, Object> inv = new LinkedHashMap<>();
+                inv.put("DistributionId", cdn.distributionId());
+                inv.put("ChangedUrls", invalidation.changedUrls());
+                inv.put("Paths", invalidation.paths());
+                inv.put("UnchangedObjectsAlsoInvalidated", invalidation.alsoInvalidated());
+                inv.put("Cost", invalidation.cost());
+                inv.put("Invalidations", results.stream().map(Invalidations::json).toList());
+                top.put("Invalidation", inv);
+            } else {
+                top.put("Invalidation", null);
+            }
+            top.put("Summary", summary());
+            return Invalidations.Json.of(top);
+        }
+
+        void writeGitHubOutputs(Map<String, String> env) throws IOException {
+            Invalidations.Ci.writeGitHubOutputs(env, results);
+            String output = env.get("GITHUB_OUTPUT");
+            if (output != null && !output.isBlank()) {
+                Files.writeString(Path.of(output), "uploaded=" + uploaded.size() + "\ndeleted=" + deleted.size() + "\n",
+                        StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            }
+            String summaryFile = env.get("GITHUB_STEP_SUMMARY");
+            if (summaryFile != null && !summaryFile.isBlank()) {
+                Files.writeString(Path.of(summaryFile), "### Site deploy\n\n" + summary() + "\n\n", StandardCharsets.UTF_8,
+                        StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            }
+        }
+
+        static String size(long bytes) {
+            if (bytes < 1024) return bytes + " B";
+            if (bytes < 1024 * 1024) return String.format(Locale.ROOT, "%.1f KiB", bytes / 1024.0);
+            if (bytes < 1024L * 1024 * 1024) return String.format(Locale.ROOT, "%.1f MiB", bytes / 1024.0 / 1024);
+            return String.format(Locale.ROOT, "%.2f GiB", bytes / 1024.0 / 1024 / 1024);
+        }
+    }
+
+    // ================================================================ SHARED INVALIDATION CODE BEGIN
+    // This block is identical in invalidate.java and deploy-site.java (a test fails when they differ):
+    // each script stays one self-contained file, and the two never drift apart.
+
+    /** Everything about CloudFront invalidations: pure planning first, then the AWS adapter, then output. */
+    static final class Invalidations {
+        private Invalidations() {
+        }
+
+        /** CloudFront's documented limits (Developer Guide, "Invalidation limits" and "Specifying the files to invalidate"). */
+        static final int MAX_PATHS_IN_PROGRESS = 3000;
+        static final int MAX_WILDCARDS_IN_PROGRESS = 15;
+        static final int MAX_PATH_LENGTH = 4000;
+        static final int FREE_PATHS_PER_MONTH = 1000;
+        static final double PRICE_PER_PATH_USD = 0.005;
+        /** Space, the RFC 1738 unsafe characters and '%' when it does not start an escape: CloudFront wants these encoded. */
+        private static final String UNSAFE = " \"<>#%{}|\\^~[]`";
+
+        static final class UsageError extends RuntimeException {
+            UsageError(String message) {
+                super(message);
+            }
+        }
+
+        static final class Failure extends RuntimeException {
+            Failure(String message) {
+                super(message);
+            }
+        }
+
+        // ------------------------------------------------------------ paths
+
+        record Normalized(List<String> paths, List<String> notes) {
+        }
+
+        /** Reads a path list: one a line, blank lines and '#' comments ignored, surrounding blanks trimmed. */
+        static List<String> readPathList(String text) {
+            return text.lines().map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+        }
+
+        /**
+         * Normalises paths as CloudFront needs them: a leading '/'; non-ASCII and RFC 1738-unsafe characters
+         * percent-encoded as UTF-8, nothing else, a valid %XX kept; '~' (no reliable encoding) turned into a prefix
+         * wildcard ending just before it; duplicates and paths covered by a wildcard dropped; sorted.
+         * '*' before the end, control characters and paths over 4,000 characters are usage errors.
+         */
+        static Normalized normalize(Collection<String> inputs) {
+            List<String> notes = new ArrayList<>();
+            TreeSet<String> paths = new TreeSet<>();
+            for (String input : inputs) {
+                paths.add(normalizePath(input, notes::add));
+            }
+            return new Normalized(dropCovered(paths), notes);
+        }
+
+        static String normalizePath(String input, Consumer<String> note) {
+            String path = input;
+            Matcher url = Pattern.compile("^https?://[^/]*(/.*)?$").matcher(path);
+            if (url.matches()) {
+                path = url.group(1) == null ? "/" : url.group(1);
+            }
+            if (!path.startsWith("/")) {
+                path = "/" + path;
+            }
+            for (int i = 0; i < path.length(); i++) {
+                char c = path.charAt(i);
+                if (c < 0x20 || c == 0x7f) {
+                    throw new UsageError("invalid path " + quote(input) + ": control character at position " + i);
+                }
+            }
+            int tilde = path.indexOf('~');
+            if (tilde >= 0) {
+                String wildcard = path.substring(0, tilde) + "*";
+                note.accept("path " + quote(input) + " contains '~', which CloudFront cannot match reliably: invalidating " + wildcard + " instead");
+                path = wildcard;
+            }
+            int star = path.indexOf('*');
+            if (star >= 0 && star != path.length() - 1) {
+                throw new UsageError("invalid path " + quote(input) + ": '*' is allowed only as the last character");
+            }
+            String encoded = encode(path);
+            if (encoded.length() > MAX_PATH_LENGTH) {
+                throw new UsageError("invalid path " + quote(abbreviate(input)) + ": " + encoded.length()
+                        + " characters once encoded, CloudFront allows " + MAX_PATH_LENGTH);
+            }
+            return encoded;
+        }
+
+        /** Percent-encodes non-ASCII and unsafe characters as UTF-8; keeps an existing valid %XX escape. */
+        static String encode(String path) {
+            StringBuilder out = new StringBuilder(path.length() + 16);
+            byte[] bytes = path.getBytes(StandardCharsets.UTF_8);
+            for (int i = 0; i < bytes.length; i++) {
+                int b = bytes[i] & 0xff;
+                boolean validEscape = b == '%' && i + 2 < bytes.length && isHex(bytes[i + 1]) && isHex(bytes[i + 2]);
+                if (validEscape) {
+                    out.append('%').append(Character.toUpperCase((char) bytes[i + 1])).append(Character.toUpperCase((char) bytes[i + 2]));
+                    i += 2;
+                } else if (b >= 0x80 || UNSAFE.indexOf(b) >= 0) {
+                    out.append('%').append(String.format("%02X", b));
+                } else {
+                    out.append((char) b);
+                }
+            }
+            return out.toString();
+        }
+
+        private static boolean isHex(byte b) {
+            return (b >= '0' && b <= '9') || (b >= 'a' && b <= 'f') || (b >= 'A' && b <= 'F');
+        }
+
+        static boolean isWildcard(String path) {
+            return path.endsWith("*");
+        }
+
+        /** Drops exact duplicates and every path that a wildcard of the same set already covers (a wildcard is a prefix match). */
+        static List<String> dropCovered(Collection<String> paths) {
+            TreeSet<String> sorted = new TreeSet<>(paths);
+            List<String> prefixes = sorted.stream().filter(Invalidations::isWildcard).map(p -> p.substring(0, p.length() - 1)).toList();
+            List<String> kept = new ArrayList<>();
+            for (String path : sorted) {
+                boolean covered = prefixes.stream().anyMatch(prefix -> path.startsWith(prefix) && !path.equals(prefix + "*"));
+                if (!covered) kept.add(path);
+            }
+            return kept;
+        }
+
+        /**
+         * Maps files under ROOT to the URL paths that serve them: ROOT/a/b.css gives /a/b.css; ROOT/x/index.html gives
+         * /x/ and /x/index.html. Inputs outside ROOT are ignored, with one note.
+         */
+        static List<String> urlsOfFiles(String root, Collection<String> files, Consumer<String> note) {
+            String base = stripDotSlash(root.replace('\\', '/'));
+            base = base.equals(".") || base.isEmpty() ? "" : (base.endsWith("/") ? base : base + "/");
+            List<String> urls = new ArrayList<>();
+            int outside = 0;
+            for (String file : files) {
+                String f = stripDotSlash(file.replace('\\', '/'));
+                if (!f.startsWith(base) || f.length() == base.length()) {
+                    outside++;
+                    continue;
+                }
+                urls.addAll(urlsOfKey(f.substring(base.length())));
+            }
+            if (outside > 0) {
+                note.accept(outside + " input(s) not under " + root + " ignored");
+            }
+            return urls;
+        }
+
+        private static String stripDotSlash(String p) {
+            String s = p;
+            while (s.startsWith("./")) s = s.substring(2);
+            return s;
+        }
+
+        /** The URL paths that serve an object key (relative to the origin): index.html also answers for its directory. */
+        static List<String> urlsOfKey(String key) {
+            String k = key.startsWith("/") ? key.substring(1) : key;
+            if (k.equals("index.html")) return List.of("/", "/index.html");
+            if (k.endsWith("/index.html")) return List.of("/" + k.substring(0, k.length() - "index.html".length()), "/" + k);
+            return List.of("/" + k);
+        }
+
+        /**
+         * Brings a normalised path set down to at most maxPaths entries by replacing the paths under a directory with
+         * that directory's wildcard (/dir/*), deepest directories first (they invalidate the least), the one that removes
+         * the most paths among equally deep ones. A step that would leave more than 15 wildcards (CloudFront's in-progress
+         * limit) is not taken; when no step is left, everything collapses to /*.
+         */
+        static List<String> collapse(List<String> paths, int maxPaths) {
+            if (maxPaths < 1) throw new UsageError("--max-paths must be at least 1");
+            TreeSet<String> set = new TreeSet<>(dropCovered(paths));
+            while (set.size() > maxPaths || wildcards(set) > MAX_WILDCARDS_IN_PROGRESS) {
+                String best = null;
+                int bestGain = 0;
+                for (String dir : candidateDirectories(set)) {
+                    List<String> under = under(set, dir);
+                    int gain = under.size() - 1;
+                    int wildcardsAfter = wildcards(set) - wildcards(under) + 1;
+                    if (gain <= 0 || wildcardsAfter > MAX_WILDCARDS_IN_PROGRESS) continue;
+                    if (best == null || depth(dir) > depth(best) || (depth(dir) == depth(best) && gain > bestGain)) {
+                        best = dir;
+                        bestGain = gain;
+                    }
+                }
+                if (best == null) return List.of("/*");
+                set.removeAll(under(set, best));
+                set.add(best + "*");
+            }
+            return new ArrayList<>(set);
+        }
+
+        private static int wildcards(Collection<String> paths) {
+            return (int) paths.stream().filter(Invalidations::isWildcard).count();
+        }
+
+        private static int depth(String dir) {
+            return (int) dir.chars().filter(c -> c == '/').count();
+        }
+
+        /** Every directory (ending in '/') that is a proper ancestor of some path in the set. */
+        private static Set<String> candidateDirectories(Collection<String> paths) {
+            Set<String> dirs = new TreeSet<>();
+            for (String path : paths) {
+                String p = isWildcard(path) ? path.substring(0, path.length() - 1) : path;
+                for (int i = p.indexOf('/'); i >= 0; i = p.indexOf('/', i + 1)) {
+                    String dir = p.substring(0, i + 1);
+                    if (!(dir + "*").equals(path)) dirs.add(dir);
+                }
+            }
+            return dirs;
+        }
+
+        private static List<String> under(Collection<String> paths, String dir) {
+            return paths.stream().filter(p -> p.startsWith(dir)).toList();
+        }
+
+        /** Splits a sorted path set into requests that each fit CloudFront's in-progress limits (3,000 paths, 15 wildcards). */
+        static List<List<String>> batches(List<String> paths) {
+            List<List<String>> batches = new ArrayList<>();
+            List<String> current = new ArrayList<>();
+            int files = 0;
+            int wildcards = 0;
+            for (String path : paths) {
+                boolean wildcard = isWildcard(path);
+                if ((wildcard && wildcards == MAX_WILDCARDS_IN_PROGRESS) || (!wildcard && files == MAX_PATHS_IN_PROGRESS)) {
+                    batches.add(current);
+                    current = new ArrayList<>();
+                    files = 0;
+                    wildcards = 0;
+                }
+                current.add(path);
+                if (wildcard) wildcards++;
+                else files++;
+            }
+            if (!current.isEmpty()) batches.add(current);
+            return batches;
+        }
+
+        /** What a set of paths may cost: every path (a wildcard counts as one) beyond the account's 1,000 free paths a month. */
+        static String cost(int paths) {
+            return String.format(Locale.ROOT, "%d path%s: free within the account's %,d free paths this month, else $%.3f",
+                    paths, paths == 1 ? "" : "s", FREE_PATHS_PER_MONTH, paths * PRICE_PER_PATH_USD);
+        }
+
+        /**
+         * One CallerReference per batch. Given: used as is (with .N for several batches). Derived: a hash of the
+         * distribution and the sorted paths, scoped to the CI run when there is one (a re-run of the job returns the
+         * invalidation it already made), else to this call (unique).
+         */
+        static List<String> callerReferences(String given, String distribution, List<List<String>> batches, String ciRunId, String unique) {
+            List<String> references = new ArrayList<>();
+            for (int i = 0; i < batches.size(); i++) {
+                if (given != null) {
+                    references.add(batches.size() == 1 ? given : given + "." + (i + 1));
+                } else {
+                    String scope = ciRunId != null ? ciRunId : "local-" + unique;
+                    references.add("invalidate-" + scope + "-" + sha256(distribution + "\n" + String.join("\n", batches.get(i))).substring(0, 24));
+                }
+            }
+            return references;
+        }
+
+        static String sha256(String text) {
+            try {
+                return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        static String quote(String s) {
+            return "'" + s + "'";
+        }
+
+        private static String abbreviate(String s) {
+            return s.length() <= 60 ? s : s.substring(0, 57) + "...";
+        }
+
+        // ------------------------------------------------------------ CI awareness
+
+        /** What the CI tells about this build; all null outside CI. */
+        record Ci(String name, String runId, String branch, String pullRequest) {
+            static Ci detect(Map<String, String> env) {
+                if ("true".equals(env.get("GITHUB_ACTIONS"))) {
+                    String event = env.getOrDefault("GITHUB_EVENT_NAME", "");
+                    boolean pr = event.equals("pull_request") || event.equals("pull_request_target");
+                    String ref = env.get("GITHUB_REF");
+                    String number = pr && ref != null && ref.matches("refs/pull/\\d+/.*") ? ref.split("/")[2] : (pr ? "yes" : null);
+                    String branchName = pr ? env.get("GITHUB_HEAD_REF") : env.get("GITHUB_REF_NAME");
+                    return new Ci("GitHub Actions", prefixed("github-", env.get("GITHUB_RUN_ID")), branchName, number);
+                }
+                if ("true".equals(env.get("TRAVIS"))) {
+                    String pr = env.get("TRAVIS_PULL_REQUEST");
+                    return new Ci("Travis CI", prefixed("travis-", env.get("TRAVIS_BUILD_ID")), env.get("TRAVIS_BRANCH"),
+                            pr == null || pr.isEmpty() || pr.equals("false") ? null : pr);
+                }
+                if ("true".equals(env.get("GITLAB_CI"))) {
+                    String mr = env.get("CI_MERGE_REQUEST_IID");
+                    return new Ci("GitLab CI", prefixed("gitlab-", env.get("CI_PIPELINE_ID")), env.get("CI_COMMIT_REF_NAME"),
+                            mr == null || mr.isEmpty() ? null : mr);
+                }
+                return new Ci(null, null, null, null);
+            }
+
+            private static String prefixed(String prefix, String id) {
+                return id == null || id.isBlank() ? null : prefix + id;
+            }
+
+            /** On GitHub Actions: invalidation-id to $GITHUB_OUTPUT and a table to $GITHUB_STEP_SUMMARY. */
+            static void writeGitHubOutputs(Map<String, String> env, List<Result> results) throws IOException {
+                String output = env.get("GITHUB_OUTPUT");
+                if (output != null && !output.isBlank() && !results.isEmpty()) {
+                    String ids = results.stream().map(Result::id).collect(Collectors.joining(" "));
+                    Files.writeString(Path.of(output), "invalidation-id=" + ids + "\n", StandardCharsets.UTF_8,
+                            java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+                }
+                String summary = env.get("GITHUB_STEP_SUMMARY");
+                if (summary != null && !summary.isBlank() && !results.isEmpty()) {
+                    StringBuilder table = new StringBuilder("### CloudFront invalidation\n\n| Distribution | Invalidation | Status | Paths |\n|---|---|---|---|\n");
+                    for (Result r : results) {
+                        String shown = r.paths().stream().limit(5).map(p -> "`" + p + "`").collect(Collectors.joining(" "));
+                        if (r.paths().size() > 5) shown += " and " + (r.paths().size() - 5) + " more";
+                        table.append("| ").append(r.distributionId()).append(" | ").append(r.id()).append(" | ").append(r.status())
+                                .append(" | ").append(r.paths().size()).append(": ").append(shown).append(" |\n");
+                    }
+                    Files.writeString(Path.of(summary), table.append('\n').toString(), StandardCharsets.UTF_8,
+                            java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+                }
+            }
+        }
+
+        /**
+         * Why this build must not invalidate, if it must not: a pull request (from -p, else from the CI) unless allowed;
+         * a branch outside --only-branch. The pull-request check comes first: on Travis a pull request's branch is its target.
+         */
+        static java.util.Optional<String> skipReason(Ci ci, String branch, String pullRequestFlag, List<String> onlyBranches, boolean allowPullRequests) {
+            if (!allowPullRequests) {
+                if (pullRequestFlag != null) {
+                    if (!pullRequestFlag.isBlank() && !pullRequestFlag.equals("false")) {
+                        return java.util.Optional.of("pull request build (-p " + pullRequestFlag + "); --allow-pull-requests invalidates anyway");
+                    }
+                } else if (ci.pullRequest() != null) {
+                    return java.util.Optional.of("pull request build on " + ci.name() + "; --allow-pull-requests invalidates anyway");
+                }
+            }
+            if (onlyBranches != null && !onlyBranches.isEmpty()) {
+                String current = branch != null ? branch : ci.branch();
+                if (current == null) {
+                    return java.util.Optional.of("branch unknown (pass -b BRANCH) and --only-branch " + String.join(",", onlyBranches) + " given");
+                }
+                boolean match = onlyBranches.stream().map(String::strip).anyMatch(glob -> globMatches(glob, current));
+                if (!match) {
+                    return java.util.Optional.of("branch " + current + " is not one of " + String.join(",", onlyBranches));
+                }
+            }
+            return java.util.Optional.empty();
+        }
+
+        static boolean globMatches(String glob, String value) {
+            return FileSystems.getDefault().getPathMatcher("glob:" + glob).matches(Path.of(value));
+        }
+
+        // ------------------------------------------------------------ distributions
+
+        record Origin(String id, String domainName, String originPath) {
+            /** The S3 bucket this origin serves, or null: REST (bucket.s3[.region].amazonaws.com) and website endpoints. */
+            String bucket() {
+                Matcher m = Pattern.compile("^(.+?)\\.s3(?:[.-][a-z0-9-]+)*\\.amazonaws\\.com(?:\\.cn)?$").matcher(domainName.toLowerCase(Locale.ROOT));
+                return m.matches() ? m.group(1) : null;
+            }
+        }
+
+        record Distribution(String id, String domainName, List<String> aliases, List<Origin> origins) {
+            String describe() {
+                return id + " (" + domainName + (aliases.isEmpty() ? "" : ", " + String.join(", ", aliases)) + ")";
+            }
+        }
+
+        /** The one distribution NAME designates: an alias, its *.cloudfront.net domain, or the S3 bucket of an origin. */
+        static Distribution findDistribution(List<Distribution> all, String name) {
+            String wanted = name.toLowerCase(Locale.ROOT).replaceFirst("^s3://", "").replaceFirst("/+$", "");
+            List<Distribution> matches = all.stream().filter(d -> d.domainName().equalsIgnoreCase(wanted)
+                    || d.aliases().stream().anyMatch(a -> a.equalsIgnoreCase(wanted))
+                    || d.origins().stream().anyMatch(o -> wanted.equals(o.bucket()))).toList();
+            if (matches.size() == 1) return matches.get(0);
+            if (matches.isEmpty()) {
+                throw new Failure("no distribution has the alias, domain or origin bucket " + quote(name) + " (" + all.size() + " distribution(s) seen)");
+            }
+            throw new Failure(matches.size() + " distributions match " + quote(name) + ", pass --distribution-id: "
+                    + matches.stream().map(Distribution::describe).collect(Collectors.joining("; ")));
+        }
+
+        /** The distributions whose origin is this bucket (deploy-site finds its distribution this way). */
+        static List<Distribution> servingBucket(List<Distribution> all, String bucket) {
+            return all.stream().filter(d -> d.origins().stream().anyMatch(o -> bucket.equals(o.bucket()))).toList();
+        }
+
+        // ------------------------------------------------------------ sending and waiting
+
+        /** One invalidation as CloudFront reported it. */
+        record Result(String distributionId, String location, String id, String status, Instant createTime,
+                      List<String> paths, String callerReference) {
+            Result withStatus(String newStatus) {
+                return new Result(distributionId, location, id, newStatus, createTime, paths, callerReference);
+            }
+
+            boolean completed() {
+                return "Completed".equals(status);
+            }
+        }
+
+        static final class WaitTimeout extends RuntimeException {
+            private final transient List<Result> results;
+
+            WaitTimeout(String message, List<Result> results) {
+                super(message);
+                this.results = results;
+            }
+
+            List<Result> results() {
+                return results;
+            }
+        }
+
+        /** Progress and warnings on stderr. */
+        record Log(String tool, PrintStream err, boolean verbose) {
+            void note(String message) {
+                err.println(tool + ": " + message);
+            }
+
+            void warn(String message) {
+                err.println(tool + ": warning: " + message);
+            }
+
+            void debug(String message) {
+                if (verbose) err.println(tool + ": " + message);
+            }
+        }
+
+        /** Creates invalidations within CloudFront's limits: waits for room, retries transient failures, all before a deadline. */
+        static final class Sender {
+            private static final Duration MAX_BACKOFF = Duration.ofSeconds(60);
+            private final CloudFront cloudFront;
+            private final Log log;
+            private final Duration poll;
+            private final Instant deadline;
+
+            Sender(CloudFront cloudFront, Log log, Duration poll, Instant deadline) {
+                this.cloudFront = cloudFront;
+                this.log = log;
+                this.poll = poll;
+                this.deadline = deadline;
+            }
+
+            List<Result> sendAll(String distribution, List<List<String>> batches, List<String> references) throws InterruptedException {
+                List<Result> results = new ArrayList<>();
+                for (int i = 0; i < batches.size(); i++) {
+                    Result result = send(distribution, batches.get(i), references.get(i));
+                    if (batches.size() > 1) {
+                        log.note("batch " + (i + 1) + "/" + batches.size() + ": " + result.id() + " (" + batches.get(i).size() + " paths)");
+                    }
+                    results.add(result);
+                }
+                return results;
+            }
+
+            /** CreateInvalidation, retried with the same CallerReference, so a retry can never pay twice. */
+            Result send(String distribution, List<String> paths, String reference) throws InterruptedException {
+                Instant started = Instant.now();
+                Duration backoff = poll;
+                while (true) {
+                    try {
+                        Result result = cloudFront.create(distribution, paths, reference);
+                        if (result.createTime() != null && result.createTime().isBefore(started.minusSeconds(5))) {
+                            log.note("CloudFront returned the invalidation " + result.id() + " made earlier with the same CallerReference (no new charge)");
+                        }
+                        return result;
+                    } catch (AwsServiceException e) {
+                        String code = e.awsErrorDetails() == null ? "" : e.awsErrorDetails().errorCode();
+                        boolean noRoom = "TooManyInvalidationsInProgress".equals(code);
+                        boolean transientError = e.isThrottlingException() || e.statusCode() >= 500;
+                        if (!noRoom && !transientError) throw e;
+                        backoff = pause(noRoom ? "CloudFront has no room for " + paths.size() + " more path(s) (" + code + ")"
+                                : "CloudFront answered " + e.statusCode() + " " + code, backoff);
+                    } catch (SdkClientException e) {
+                        if (isMissingCredentials(e)) throw e;
+                        backoff = pause("request failed (" + e.getMessage() + ")", backoff);
+                    }
+                }
+            }
+
+            private Duration pause(String why, Duration backoff) throws InterruptedException {
+                Instant now = Instant.now();
+                if (!now.plus(backoff).isBefore(deadline)) {
+                    throw new Failure(why + "; gave up at --timeout");
+                }
+                log.note(why + ": retrying in " + human(backoff));
+                Thread.sleep(backoff.toMillis());
+                Duration next = backoff.multipliedBy(2);
+                return next.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : next;
+            }
+
+            /** Polls until every invalidation is Completed, or the deadline passes (WaitTimeout, with the last statuses). */
+            List<Result> waitAll(List<Result> results) throws InterruptedException {
+                List<Result> current = new ArrayList<>(results);
+                Instant started = Instant.now();
+                while (true) {
+                    for (int i = 0; i < current.size(); i++) {
+                        Result r = current.get(i);
+                        if (!r.completed()) {
+                            try {
+                                current.set(i, r.withStatus(cloudFront.status(r.distributionId(), r.id())));
+                            } catch (AwsServiceException e) {
+                                if (!e.isThrottlingException() && e.statusCode() < 500) throw e;
+                                log.debug("status of " + r.id() + ": " + e.statusCode() + ", asking again");
+                            } catch (SdkClientException e) {
+                                log.debug("status of " + r.id() + ": " + e.getMessage() + ", asking again");
+                            }
+                        }
+                    }
+                    long pending = current.stream().filter(r -> !r.completed()).count();
+                    if (pending == 0) {
+                        log.note("completed after " + human(Duration.between(started, Instant.now())));
+                        return current;
+                    }
+                    if (!Instant.now().plus(poll).isBefore(deadline)) {
+                        String ids = current.stream().filter(r -> !r.completed()).map(Result::id).collect(Collectors.joining(", "));
+                        throw new WaitTimeout("timed out waiting for invalidation " + ids + " (still InProgress after "
+                                + human(Duration.between(started, Instant.now())) + "); it will complete on its own", current);
+                    }
+                    log.note("waiting: " + pending + " invalidation(s) InProgress, " + human(Duration.between(started, Instant.now())) + " elapsed");
+                    Thread.sleep(poll.toMillis());
+                }
+            }
+        }
+
+        static boolean isMissingCredentials(SdkClientException e) {
+            String message = String.valueOf(e.getMessage());
+            return message.contains("Unable to load credentials") || message.contains("credentials");
+        }
+
+        /** The thin adapter over the SDK: it decides nothing. */
+        static final class CloudFront implements AutoCloseable {
+            private final CloudFrontClient client;
+
+            CloudFront(CloudFrontClient client) {
+                this.client = client;
+            }
+
+            /** CloudFront is global: Region.AWS_GLOBAL, so no region is needed. The SDK retries 5xx and throttling itself first. */
+            static CloudFront connect(AwsCredentialsProvider credentials, URI endpoint, Log log) {
+                CloudFrontClientBuilder builder = CloudFrontClient.builder()
+                        .region(Region.AWS_GLOBAL)
+                        .credentialsProvider(credentials)
+                        .httpClient(UrlConnectionHttpClient.builder()
+                                .connectionTimeout(Duration.ofSeconds(10))
+                                .socketTimeout(Duration.ofSeconds(60))
+                                .build())
+                        .overrideConfiguration(o -> o.retryStrategy(r -> r.maxAttempts(5)));
+                if (endpoint != null) builder.endpointOverride(endpoint);
+                return new CloudFront(builder.build());
+            }
+
+            Result create(String distribution, List<String> paths, String reference) {
+                var response = client.createInvalidation(r -> r.distributionId(distribution).invalidationBatch(b -> b
+                        .callerReference(reference)
+                        .paths(p -> p.quantity(paths.size()).items(paths))));
+                var inv = response.invalidation();
+                return new Result(distribution, response.location(), inv.id(), inv.status(), inv.createTime(),
+                        inv.invalidationBatch().paths().items(), inv.invalidationBatch().callerReference());
+            }
+
+            String status(String distribution, String id) {
+                return client.getInvalidation(r -> r.distributionId(distribution).id(id)).invalidation().status();
+            }
+
+            /** One distribution by id (GetDistribution): its domain, aliases and origins. */
+            Distribution distribution(String id) {
+                var d = client.getDistribution(r -> r.id(id)).distribution();
+                var config = d.distributionConfig();
+                List<Origin> origins = config.origins() == null ? List.of()
+                        : config.origins().items().stream().map(o -> new Origin(o.id(), o.domainName(), Objects.toString(o.originPath(), ""))).toList();
+                List<String> aliases = config.aliases() == null || config.aliases().items() == null ? List.of() : config.aliases().items();
+                return new Distribution(d.id(), d.domainName(), aliases, origins);
+            }
+
+            List<Distribution> distributions() {
+                List<Distribution> all = new ArrayList<>();
+                String marker = null;
+                do {
+                    String from = marker;
+                    var list = client.listDistributions(r -> r.maxItems("100").marker(from)).distributionList();
+                    for (var d : list.items()) {
+                        List<Origin> origins = d.origins() == null ? List.of()
+                                : d.origins().items().stream().map(o -> new Origin(o.id(), o.domainName(), Objects.toString(o.originPath(), ""))).toList();
+                        List<String> aliases = d.aliases() == null || d.aliases().items() == null ? List.of() : d.aliases().items();
+                        all.add(new Distribution(d.id(), d.domainName(), aliases, origins));
+                    }
+                    marker = Boolean.TRUE.equals(list.isTruncated()) ? list.nextMarker() : null;
+                } while (marker != null);
+                return all;
+            }
+
+            @Override
+            public void close() {
+                client.close();
+            }
+        }
+
+        // ------------------------------------------------------------ output
+
+        enum OutputFormat { json, id, text }
+
+        static void print(PrintStream out, OutputFormat format, List<Result> results) {
+            switch (format) {
+                case id -> results.forEach(r -> out.println(r.id()));
+                case text -> results.forEach(r -> out.println(r.id() + " " + r.status() + " " + r.paths().size()
+                        + " path" + (r.paths().size() == 1 ? "" : "s") + " on " + r.distributionId()));
+                case json -> out.println(results.size() == 1 ? json(results.get(0)).render("") : Json.array(results.stream().map(Invalidations::json).toList()).render(""));
+            }
+        }
+
+        private static final DateTimeFormatter AWS_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+
+        /** The AWS CLI's shape of a CreateInvalidation result, which scripts parse today. */
+        static Json json(Result r) {
+            Map<String, Object> paths = new LinkedHashMap<>();
+            paths.put("Quantity", r.paths().size());
+            paths.put("Items", r.paths());
+            Map<String, Object> batch = new LinkedHashMap<>();
+            batch.put("Paths", paths);
+            batch.put("CallerReference", r.callerReference());
+            Map<String, Object> invalidation = new LinkedHashMap<>();
+            invalidation.put("Id", r.id());
+            invalidation.put("Status", r.status());
+            invalidation.put("CreateTime", r.createTime() == null ? null : AWS_TIME.format(r.createTime()));
+            invalidation.put("InvalidationBatch", batch);
+            Map<String, Object> top = new LinkedHashMap<>();
+            top.put("Location", r.location());
+            top.put("Invalidation", invalidation);
+            return Json.of(top);
+        }
+
+        static void printDryRun(PrintStream out, String distribution, List<List<String>> batches, List<String> references) {
+            int total = batches.stream().mapToInt(List::size).sum();
+            for (int i = 0; i < batches.size(); i++) {
+                out.println("dry run: would invalidate " + batches.get(i).size() + " path(s) on " + distribution
+                        + (batches.size() > 1 ? " (batch " + (i + 1) + "/" + batches.size() + ")" : "")
+                        + " with CallerReference " + references.get(i));
+                batches.get(i).forEach(p -> out.println("  " + p));
+            }
+            out.println("dry run: cost " + cost(total));
+        }
+
+        /** A small JSON writer (indented like the AWS CLI), so the scripts need no JSON library. */
+        record Json(Object value) {
+            static Json of(Object value) {
+                return new Json(value);
+            }
+
+            static Json array(List<Json> items) {
+                return new Json(items);
+            }
+
+            String render(String indent) {
+                return render(value, indent);
+            }
+
+            private static String render(Object v, String indent) {
+                String inner = indent + "    ";
+                if (v == null) return "null";
+                if (v instanceof Json j) return render(j.value(), indent);
+                if (v instanceof Number || v instanceof Boolean) return v.toString();
+                if (v instanceof Map<?, ?> map) {
+                    if (map.isEmpty()) return "{}";
+                    return map.entrySet().stream().map(e -> inner + string(String.valueOf(e.getKey())) + ": " + render(e.getValue(), inner))
+                            .collect(Collectors.joining(",\n", "{\n", "\n" + indent + "}"));
+                }
+                if (v instanceof Collection<?> list) {
+                    if (list.isEmpty()) return "[]";
+                    return list.stream().map(e -> inner + render(e, inner)).collect(Collectors.joining(",\n", "[\n", "\n" + indent + "]"));
+                }
+                return string(v.toString());
+            }
+
+            static String string(String s) {
+                StringBuilder b = new StringBuilder("\"");
+                for (char c : s.toCharArray()) {
+                    switch (c) {
+                        case '"' -> b.append("\\\"");
+                        case '\\' -> b.append("\\\\");
+                        case '\n' -> b.append("\\n");
+                        case '\r' -> b.append("\\r");
+                        case '\t' -> b.append("\\t");
+                        default -> {
+                            if (c < 0x20) b.append(String.format("\\u%04x", (int) c));
+                            else b.append(c);
+                        }
+                    }
+                }
+                return b.append('"').toString();
+            }
+        }
+
+        static String human(Duration d) {
+            long s = d.toSeconds();
+            if (s < 1) return d.toMillis() + "ms";
+            if (s < 60) return s + "s";
+            if (s < 3600) return (s / 60) + "m" + (s % 60 == 0 ? "" : (s % 60) + "s");
+            return (s / 3600) + "h" + ((s % 3600) / 60 == 0 ? "" : ((s % 3600) / 60) + "m");
+        }
+
+        /** Durations as people write them: 500ms, 90s, 30m, 1h, 1h30m, a plain number of seconds, or ISO-8601 (PT30M). */
+        static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+            @Override
+            public Duration convert(String value) {
+                return parseDuration(value);
+            }
+        }
+
+        static Duration parseDuration(String value) {
+            String v = value.strip().toLowerCase(Locale.ROOT);
+            if (v.startsWith("pt") || v.startsWith("p")) {
+                try {
+                    return Duration.parse(v.toUpperCase(Locale.ROOT));
+                } catch (RuntimeException e) {
+                    throw new CommandLine.TypeConversionException("invalid duration '" + value + "' (e.g. 90s, 30m, 1h30m)");
+                }
+            }
+            if (v.matches("\\d+")) return Duration.ofSeconds(Long.parseLong(v));
+            Matcher m = Pattern.compile("(\\d+)(ms|h|m|s)").matcher(v);
+            Duration total = Duration.ZERO;
+            int end = 0;
+            while (m.find() && m.start() == end) {
+                long n = Long.parseLong(m.group(1));
+                total = total.plus(switch (m.group(2)) {
+                    case "ms" -> Duration.ofMillis(n);
+                    case "s" -> Duration.ofSeconds(n);
+                    case "m" -> Duration.ofMinutes(n);
+                    default -> Duration.ofHours(n);
+                });
+                end = m.end();
+            }
+            if (end != v.length() || v.isEmpty()) {
+                throw new CommandLine.TypeConversionException("invalid duration '" + value + "' (e.g. 90s, 30m, 1h30m)");
+            }
+            return total;
+        }
+
+        // ------------------------------------------------------------ errors and exit codes
+
+        /** Exit codes and one-line errors, the same in every script: 0 done, 1 failure, 2 usage error. */
+        static final class Cli {
+            private Cli() {
+            }
+
+            /** err, verbose and secrets are read when an error happens: the command's fields are set by then. */
+            static CommandLine configure(CommandLine cl, String tool, java.util.function.Supplier<PrintStream> err,
+                                         java.util.function.BooleanSupplier verbose, java.util.function.Supplier<List<String>> secrets) {
+                cl.setCaseInsensitiveEnumValuesAllowed(true);
+                cl.setParameterExceptionHandler((e, args) -> {
+                    err.get().println(redact(tool + ": error: " + e.getMessage(), secrets.get()));
+                    err.get().println("Try '" + tool + " --help' for more information.");
+                    return 2;
+                });
+                cl.setExecutionExceptionHandler((e, commandLine, parseResult) ->
+                        report(e, tool, err.get(), verbose.getAsBoolean(), secrets.get()));
+                return cl;
+            }
+
+            static int report(Exception e, String tool, PrintStream err, boolean verbose, List<String> secrets) {
+                int code;
+                String message;
+                if (e instanceof UsageError) {
+                    code = 2;
+                    message = e.getMessage();
+                } else if (e instanceof AwsServiceException aws && aws.awsErrorDetails() != null) {
+                    code = 1;
+                    var d = aws.awsErrorDetails();
+                    message = d.errorCode() + ": " + Objects.toString(d.errorMessage(), "") + " (HTTP " + aws.statusCode()
+                            + (aws.requestId() == null ? "" : ", request id " + aws.requestId()) + ")";
+                } else if (e instanceof SdkClientException client && isMissingCredentials(client)) {
+                    code = 1;
+                    message = "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, pass --profile "
+                            + "(or AWS_PROFILE, SSO included), or use OIDC (AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE)";
+                } else if (e instanceof SdkException) {
+                    code = 1;
+                    message = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
+                } else if (e instanceof IOException || e instanceof UncheckedIOException) {
+                    code = 1;
+                    message = "I/O: " + e.getMessage();
+                } else if (e instanceof Failure || e instanceof WaitTimeout) {
+                    code = 1;
+                    message = e.getMessage();
+                } else {
+                    code = 1;
+                    message = e.getClass().getSimpleName() + ": " + e.getMessage();
+                }
+                err.println(redact(tool + ": error: " + message, secrets));
+                if (verbose) {
+                    java.io.StringWriter trace = new java.io.StringWriter();
+                    e.printStackTrace(new java.io.PrintWriter(trace));
+                    err.print(redact(trace.toString(), secrets));
+                }
+                return code;
+            }
+
+            /** Belt and braces: no secret value ever reaches the output, whatever an exception message contains. */
+            static String redact(String text, List<String> secrets) {
+                String result = text;
+                for (String secret : secrets) {
+                    if (secret != null && secret.length() >= 4) result = result.replace(secret, "****");
+                }
+                return result;
+            }
+        }
+    }
+    // ================================================================ SHARED INVALIDATION CODE END
+}
