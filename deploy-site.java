@@ -603,7 +603,7 @@ class DeploySite implements Callable<Integer> {
                 Map.entry("wav", "audio/wav"), Map.entry("flac", "audio/flac"), Map.entry("m4a", "audio/mp4"),
                 Map.entry("opus", "audio/opus"), Map.entry("aac", "audio/aac"));
         static final String DEFAULT_CONTENT_TYPE = "application/octet-stream";
-        private static final Pattern FINGERPRINT = Pattern.compile("(?:^|[.\\-_])[0-9a-f]{8,}(?:[.\\-_]|$)");
+        private static final Pattern FINGERPRINT = Pattern.compile("[.\\-_](?:hu)?[0-9a-f]{8,}(?:[.\\-_]|$)");
         private static final Set<String> ENTRY_EXTENSIONS = Set.of("html", "htm", "xml", "rss", "atom", "webmanifest");
 
         static String extension(String key) {
@@ -719,8 +719,9 @@ class DeploySite implements Callable<Integer> {
                 String url = urlOf(key, originPath);
                 if (url != null) rawUrls.addAll(Invalidations.urlsOfKey(url));
             }
-            List<String> changed = Invalidations.normalize(rawUrls).paths();
-            Invalidations.normalize(rawUrls).notes().forEach(note);
+            Invalidations.Normalized normalized = Invalidations.normalize(rawUrls);
+            normalized.notes().forEach(note);
+            List<String> changed = normalized.paths();
             // The objects a wildcard would needlessly invalidate: every other object CloudFront serves from the site.
             TreeSet<String> others = new TreeSet<>();
             Set<String> keys = new TreeSet<>();

@@ -6,6 +6,7 @@
 //DEPS org.junit.jupiter:junit-jupiter-params
 //DEPS org.junit.platform:junit-platform-launcher
 //SOURCES ../invalidate.java
+//SOURCES ../deploy-site.java
 //SOURCES support/*.java
 //SOURCES *Test.java
 //JAVA_OPTIONS -XX:+UseSerialGC -Xss4m

@@ -1,0 +1,324 @@
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Layer 1: the pure planning functions of deploy-site.java, table-driven. */
+class DeploySitePlanTest {
+    static final DeploySite.Site.Headers HTML = new DeploySite.Site.Headers("text/html; charset=utf-8", null, null);
+
+    static DeploySite.Site.LocalFile file(String key, long size, String md5) {
+        return new DeploySite.Site.LocalFile(key, Path.of(key), size, md5, null, HTML, DeploySite.Site.isEntryPoint(key));
+    }
+
+    static DeploySite.Site.RemoteObject object(String key, long size, String etag) {
+        return new DeploySite.Site.RemoteObject(key, size, "\"" + etag + "\"");
+    }
+
+    @ParameterizedTest(name = "{0} -> {1} {2}")
+    @CsvSource(delimiter = '|', value = {
+            "s3://my-site            | my-site      | ''",
+            "s3://my-site/           | my-site      | ''",
+            "s3://my-site/prod       | my-site      | prod/",
+            "s3://my-site/prod/      | my-site      | prod/",
+            "s3://my-site//a//b      | my-site      | a/b/",
+            "s3://www.example.com/x  | www.example.com | x/",
+            "s3://abc                | abc          | ''",
+    })
+    void parsesTargets(String url, String bucket, String prefix) {
+        assertEquals(new DeploySite.Site.Target(bucket, prefix), DeploySite.Site.Target.parse(url));
+    }
+
+    @ParameterizedTest(name = "{0} is a usage error")
+    @CsvSource(delimiter = '|', value = {
+            "my-site", "s3:/my-site", "https://my-site", "s3://", "s3://ab", "s3://My-Site", "s3://my_site", "s3://-site",
+            "s3://site-", "s3://a..b", "s3://192.168.1.1", "s3://" + "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            "s3://site/../x", "s3://site/./x", "S3://site",
+    })
+    void rejectsMalformedTargets(String url) {
+        assertThrows(Invalidate.Invalidations.UsageError.class == null ? null : DeploySite.Invalidations.UsageError.class,
+                () -> DeploySite.Site.Target.parse(url));
+    }
+
+    @Test
+    void decidesUploadsByContentNotByTime() {
+        var local = List.of(
+                file("new.html", 10, "aa"),
+                file("same.html", 10, "bb"),
+                file("resized.html", 11, "cc"),
+                file("edited.css", 10, "dd"),     // same size, other bytes: the stale stylesheet aws s3 sync misses
+                file("kms.js", 10, "ee"));       // ETag not an MD5 (SSE-KMS): the stored MD5 decides
+        var remote = List.of(
+                object("same.html", 10, "bb"),
+                object("resized.html", 10, "cc"),
+                object("edited.css", 10, "00"),
+                object("kms.js", 10, "0123456789abcdef0123456789abcdef"),
+                object("gone.html", 5, "ff"));
+        assertEquals(List.of("edited.css", "kms.js"), DeploySite.Site.needsStoredChecksum(local, remote));
+        var plan = DeploySite.Site.plan(local, remote, "", List.of(), false, false, Map.of("kms.js", "ee"));
+        assertEquals(List.of("edited.css:CHANGED", "new.html:NEW", "resized.html:CHANGED"),
+                plan.uploads().stream().map(u -> u.file().key() + ":" + u.reason()).toList());
+        assertEquals(List.of("same.html", "kms.js"), plan.unchanged().stream().map(DeploySite.Site.LocalFile::key).toList());
+        assertEquals(List.of("gone.html"), plan.deletions());
+        var forced = DeploySite.Site.plan(local, remote, "", List.of(), false, true, Map.of());
+        assertEquals(5, forced.uploads().size());
+        assertTrue(forced.uploads().stream().filter(u -> u.file().key().equals("same.html")).allMatch(u -> u.reason() == DeploySite.Site.Reason.FORCED));
+    }
+
+    @Test
+    void comparesMultipartObjectsByTheirRecomputedEtag() {
+        var big = new DeploySite.Site.LocalFile("video.mp4", Path.of("video.mp4"), 20_000_000, "11", "abc-3",
+                new DeploySite.Site.Headers("video/mp4", null, null), false);
+        var plan = DeploySite.Site.plan(List.of(big), List.of(object("video.mp4", 20_000_000, "abc-3")), "", List.of(), false, false, Map.of());
+        assertEquals(List.of(), plan.uploads());
+        var other = DeploySite.Site.plan(List.of(big), List.of(object("video.mp4", 20_000_000, "abd-3")), "", List.of(), false, false, Map.of());
+        assertEquals(1, other.uploads().size());
+    }
+
+    @Test
+    void deletesOnlyUnderThePrefixAndNeverHiddenExcludedOrFolderMarkers() {
+        var remote = List.of(object("site/a.html", 1, "1"), object("site/old.html", 1, "2"), object("site2/x.html", 1, "3"),
+                object("site/.env", 1, "4"), object("site/dir/.keep", 1, "5"), object("site/.well-known/old.txt", 1, "6"),
+                object("site/uploads/kept.png", 1, "7"), object("site/folder/", 0, "8"));
+        var plan = DeploySite.Site.plan(List.of(file("site/a.html", 1, "1")), remote, "site/", List.of("uploads/**"), false, false, Map.of());
+        assertEquals(List.of("site/.well-known/old.txt", "site/old.html"), plan.deletions());
+        var hiddenToo = DeploySite.Site.plan(List.of(file("site/a.html", 1, "1")), remote, "site/", List.of(), true, false, Map.of());
+        assertEquals(List.of("site/.env", "site/.well-known/old.txt", "site/dir/.keep", "site/old.html", "site/uploads/kept.png"), hiddenToo.deletions());
+    }
+
+    @ParameterizedTest(name = "{0} hidden: {1}")
+    @CsvSource({".env, true", "a/.git/config, true", ".well-known/security.txt, false", "a/b.html, false", "a.b/c, false", ".well-known/.x, true"})
+    void recognisesHiddenPaths(String path, boolean hidden) {
+        assertEquals(hidden, DeploySite.Site.isHidden(path));
+    }
+
+    static final DeploySite.Site.Rules NO_RULES = DeploySite.Site.Rules.of(List.of(), List.of(), null, null);
+
+    @ParameterizedTest(name = "{0}: {1}")
+    @CsvSource(delimiter = '|', value = {
+            "index.html          | text/html; charset=utf-8",
+            "a/B.HTM             | text/html; charset=utf-8",
+            "css/site.css        | text/css; charset=utf-8",
+            "js/app.js           | text/javascript; charset=utf-8",
+            "js/mod.mjs          | text/javascript; charset=utf-8",
+            "index.json          | application/json; charset=utf-8",
+            "index.xml           | application/xml; charset=utf-8",
+            "feed.rss            | application/rss+xml; charset=utf-8",
+            "feed.atom           | application/atom+xml; charset=utf-8",
+            "logo.svg            | image/svg+xml; charset=utf-8",
+            "app.wasm            | application/wasm",
+            "site.webmanifest    | application/manifest+json; charset=utf-8",
+            "f.woff2             | font/woff2",
+            "f.woff              | font/woff",
+            "f.ttf               | font/ttf",
+            "f.otf               | font/otf",
+            "i.avif              | image/avif",
+            "i.webp              | image/webp",
+            "i.png               | image/png",
+            "i.jpg               | image/jpeg",
+            "i.gif               | image/gif",
+            "favicon.ico         | image/vnd.microsoft.icon",
+            "doc.pdf             | application/pdf",
+            "robots.txt          | text/plain; charset=utf-8",
+            "app.js.map          | application/json; charset=utf-8",
+            "v.mp4               | video/mp4",
+            "v.webm              | video/webm",
+            "a.mp3               | audio/mpeg",
+            "a.zip               | application/zip",
+            "CNAME               | application/octet-stream",
+    })
+    void choosesContentTypesForTheWeb(String path, String type) {
+        assertEquals(type, NO_RULES.headersFor(path).contentType());
+    }
+
+    @Test
+    void userRulesWinFirstMatchFirst() {
+        var rules = DeploySite.Site.Rules.of(List.of("**.html=text/plain; charset=utf-8", "CNAME=text/plain"),
+                List.of("img/**=public, max-age=600", "**=no-cache", "img/**=never"), DeploySite.Site.Preset.hugo, null);
+        assertEquals("text/plain", rules.headersFor("CNAME").contentType());
+        assertEquals("public, max-age=600", rules.headersFor("img/a.png").cacheControl());
+        assertEquals("no-cache", rules.headersFor("css/main.0123456789.css").cacheControl(), "user rules before the preset");
+        assertThrows(DeploySite.Invalidations.UsageError.class, () -> DeploySite.Site.Rules.of(List.of("nonsense"), List.of(), null, null));
+        assertThrows(DeploySite.Invalidations.UsageError.class, () -> DeploySite.Site.Rules.of(List.of(), List.of("x="), null, null));
+    }
+
+    @ParameterizedTest(name = "hugo preset {0}: {1}")
+    @CsvSource(delimiter = '|', value = {
+            "css/main.min.5f1e0a3b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f.css | public, max-age=31536000, immutable",
+            "js/app.0123abcd.js            | public, max-age=31536000, immutable",
+            "images/photo_hu0123456789abcdef_1200x0_resize.jpg | public, max-age=31536000, immutable",
+            "index.html                    | public, max-age=0, must-revalidate",
+            "blog/index.xml                | public, max-age=0, must-revalidate",
+            "sitemap.xml                   | public, max-age=0, must-revalidate",
+            "index.json                    | public, max-age=0, must-revalidate",
+            "css/site.css                  | ''",
+            "images/cafe1234.png           | ''",
+            "js/app.0123abc.js             | ''",
+    })
+    void hugoPresetMakesFingerprintedAssetsImmutableAndPagesRevalidate(String path, String cacheControl) {
+        var rules = DeploySite.Site.Rules.of(List.of(), List.of(), DeploySite.Site.Preset.hugo, null);
+        assertEquals(cacheControl.isEmpty() ? null : cacheControl, rules.headersFor(path).cacheControl());
+    }
+
+    @Test
+    void gzipsTextTypesOrTheGivenGlob() {
+        var text = DeploySite.Site.Rules.of(List.of(), List.of(), null, "**");
+        assertEquals("gzip", text.headersFor("index.html").contentEncoding());
+        assertEquals("gzip", text.headersFor("a.svg").contentEncoding());
+        assertNull(text.headersFor("a.png").contentEncoding());
+        var glob = DeploySite.Site.Rules.of(List.of(), List.of(), null, "**.css");
+        assertEquals("gzip", glob.headersFor("a/b.css").contentEncoding());
+        assertNull(glob.headersFor("index.html").contentEncoding());
+    }
+
+    @ParameterizedTest(name = "{0} entry point: {1}")
+    @CsvSource({"index.html, true", "a/b.htm, true", "index.xml, true", "sitemap.xml, true", "feed.atom, true", "site.webmanifest, true",
+            "manifest.json, true", "css/a.css, false", "index.json, false", "img/a.svg, false", "robots.txt, false"})
+    void recognisesEntryPoints(String path, boolean entry) {
+        assertEquals(entry, DeploySite.Site.isEntryPoint(path));
+    }
+
+    @ParameterizedTest(name = "{0} under origin path ''{1}'' -> {2}")
+    @CsvSource(delimiter = '|', value = {
+            "a.html        | ''     | /a.html",
+            "prod/a.html   | prod   | /a.html",
+            "prod/x/y.css  | prod   | /x/y.css",
+            "production/a  | prod   | ''",
+            "a.html        | prod   | ''",
+    })
+    void mapsKeysToUrlsThroughTheOriginPath(String key, String originPath, String url) {
+        assertEquals(url.isEmpty() ? null : url, DeploySite.Site.urlOf(key, originPath));
+    }
+
+    @Test
+    void picksTheOriginThatServesTheBucket() {
+        var d = new DeploySite.Invalidations.Distribution("E1", "d.cloudfront.net", List.of(), List.of(
+                new DeploySite.Invalidations.Origin("a", "other.s3.amazonaws.com", "/x"),
+                new DeploySite.Invalidations.Origin("b", "site.s3.us-east-1.amazonaws.com", "/prod"),
+                new DeploySite.Invalidations.Origin("c", "site.s3.us-east-1.amazonaws.com", "")));
+        assertEquals("prod", DeploySite.Site.originPath(d, new DeploySite.Site.Target("site", "prod/"), s -> { }));
+        assertEquals("", DeploySite.Site.originPath(d, new DeploySite.Site.Target("site", "staging/"), s -> { }));
+        List<String> notes = new ArrayList<>();
+        assertEquals("", DeploySite.Site.originPath(d, new DeploySite.Site.Target("elsewhere", ""), notes::add));
+        assertEquals(1, notes.size());
+    }
+
+    static List<DeploySite.Site.LocalFile> site(String... keys) {
+        return Arrays.stream(keys).map(k -> file(k, 1, "x")).toList();
+    }
+
+    @Test
+    void invalidatesExactUrlsWithinTheBudget() {
+        var local = site("index.html", "blog/post/index.html", "css/a.css", "img/b.png");
+        var plan = DeploySite.Site.planInvalidation(List.of("blog/post/index.html", "css/a.css"), List.of("old.html"), local, List.of(), "", 30, s -> { });
+        assertEquals(List.of("/blog/post/", "/blog/post/index.html", "/css/a.css", "/old.html"), plan.paths());
+        assertEquals(plan.paths(), plan.changedUrls());
+        assertEquals(0, plan.alsoInvalidated());
+        var root = DeploySite.Site.planInvalidation(List.of("index.html"), List.of(), local, List.of(), "", 30, s -> { });
+        assertEquals(List.of("/", "/index.html"), root.paths());
+    }
+
+    @Test
+    void overBudgetChoosesTheWildcardsThatInvalidateTheFewestUnchangedObjects() {
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; i < 10; i++) keys.add("tags/t" + i + "/index.html");   // 10 changed pages, 0 unchanged under tags/
+        for (int i = 0; i < 100; i++) keys.add("posts/p" + i + "/index.html"); // 100 unchanged pages
+        keys.add("posts/new/index.html");                                        // 1 changed page among them
+        keys.add("index.html");
+        var local = site(keys.toArray(String[]::new));
+        List<String> changed = new ArrayList<>(keys.subList(0, 10));
+        changed.add("posts/new/index.html");
+        changed.add("index.html");
+        var plan = DeploySite.Site.planInvalidation(changed, List.of(), local, List.of(), "", 5, s -> { });
+        assertEquals(List.of("/", "/index.html", "/posts/new/", "/posts/new/index.html", "/tags/*"), plan.paths());
+        assertEquals(0, plan.alsoInvalidated());
+        assertEquals(24, plan.changedUrls().size());
+        // a budget of 3 cannot cover / and /index.html and the rest without the root wildcard, whose cost the plan states
+        var tight = DeploySite.Site.planInvalidation(changed, List.of(), local, List.of(), "", 3, s -> { });
+        assertEquals(List.of("/*"), tight.paths());
+        assertEquals(100, tight.alsoInvalidated());
+        // with 4, /posts/new/* joins /tags/* and nothing unchanged is invalidated
+        var four = DeploySite.Site.planInvalidation(changed, List.of(), local, List.of(), "", 4, s -> { });
+        assertEquals(List.of("/", "/index.html", "/posts/new/*", "/tags/*"), four.paths());
+        assertEquals(0, four.alsoInvalidated());
+    }
+
+    @Test
+    void neverMoreThanFifteenWildcards() {
+        List<String> keys = new ArrayList<>();
+        for (int d = 0; d < 40; d++) for (int i = 0; i < 3; i++) keys.add("d" + d + "/f" + i + ".css");
+        var plan = DeploySite.Site.planInvalidation(keys, List.of(), site(keys.toArray(String[]::new)), List.of(), "", 20, s -> { });
+        assertTrue(plan.paths().size() <= 20, plan.paths().toString());
+        assertTrue(plan.paths().stream().filter(p -> p.endsWith("*")).count() <= 15, plan.paths().toString());
+    }
+
+    @Test
+    void encodesUrlsAndSkipsKeysOutsideTheOriginPath() {
+        var local = site("prod/a b.html", "prod/café/ü.html", "prod/c+d.css", "prod/100%.html", "prod/docs/~user/x.html", "other/z.html");
+        List<String> notes = new ArrayList<>();
+        var plan = DeploySite.Site.planInvalidation(local.stream().map(DeploySite.Site.LocalFile::key).toList(), List.of(), local, List.of(),
+                "prod", 30, notes::add);
+        // '~' falls back to a prefix wildcard ending just before it; other/z.html is outside the origin path
+        assertEquals(List.of("/100%25.html", "/a%20b.html", "/c+d.css", "/caf%C3%A9/%C3%BC.html", "/docs/*"), plan.paths());
+        assertFalse(notes.isEmpty());
+    }
+
+    @Test
+    void countsUrlsUnderAPrefixFromTheSortedSet() {
+        var set = new TreeSet<>(List.of("/a", "/a/b", "/a/c", "/ab", "/b"));
+        assertEquals(2, DeploySite.Site.countUnder(set, "/a/"));
+        assertEquals(4, DeploySite.Site.countUnder(set, "/a"));
+        assertEquals(5, DeploySite.Site.countUnder(set, "/"));
+    }
+
+    @Test
+    void multipartEtagIsTheMd5OfThePartMd5s(@TempDir Path dir) throws Exception {
+        byte[] data = new byte[20 * 1024 * 1024 + 123];
+        for (int i = 0; i < data.length; i++) data[i] = (byte) (i * 31 + (i >> 11));
+        Path f = Files.write(dir.resolve("big.bin"), data);
+        var hashed = DeploySite.Local.hash("big.bin", f, new DeploySite.Site.Headers("application/octet-stream", null, null), false);
+        MessageDigest all = MessageDigest.getInstance("MD5");
+        int part = 8 * 1024 * 1024;
+        for (int off = 0; off < data.length; off += part) {
+            all.update(MessageDigest.getInstance("MD5").digest(Arrays.copyOfRange(data, off, Math.min(data.length, off + part))));
+        }
+        assertEquals(HexFormat.of().formatHex(all.digest()) + "-3", hashed.multipartEtag());
+        assertEquals(HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(data)), hashed.md5());
+        assertEquals(data.length, hashed.size());
+        var small = DeploySite.Local.hash("s", Files.write(dir.resolve("s"), new byte[]{1}), HTML, false);
+        assertNull(small.multipartEtag());
+    }
+
+    @Test
+    void gzipIsDeterministicAndHashedAsStored(@TempDir Path dir) throws IOException {
+        Path f = Files.writeString(dir.resolve("a.html"), "<p>hello</p>".repeat(500));
+        var gz = new DeploySite.Site.Headers("text/html; charset=utf-8", null, "gzip");
+        var first = DeploySite.Local.hash("a.html", f, gz, true);
+        var second = DeploySite.Local.hash("a.html", f, gz, true);
+        assertEquals(first.md5(), second.md5());
+        Path stored = DeploySite.Local.gzipped(f);
+        try {
+            assertEquals(Files.size(stored), first.size());
+            assertTrue(first.size() < Files.size(f));
+        } finally {
+            Files.delete(stored);
+        }
+    }
+}
