@@ -166,9 +166,9 @@ class DeploySite implements Callable<Integer> {
                     + "'" + Site.IMMUTABLE + "'; HTML, feeds, sitemaps and JSON '" + Site.REVALIDATE + "'.")
     Site.Preset preset;
 
-    @Option(names = "--gzip", paramLabel = "GLOB", arity = "0..1", fallbackValue = "**",
+    @Option(names = "--gzip", paramLabel = "GLOB", arity = "0..1", parameterConsumer = OptionalGlob.class,
             description = "Compress text types (or the files matching GLOB) before upload, with Content-Encoding: gzip. "
-                    + "Deterministic, so unchanged files still compare equal. Write --gzip=GLOB.")
+                    + "Deterministic, so unchanged files still compare equal. An existing folder or s3:// URL after it is not taken as GLOB.")
     String gzip;
 
     @Option(names = "--acl", paramLabel = "ACL", description = "Canned ACL for uploads, e.g. public-read (only when asked: buckets with ACLs disabled reject it).")
@@ -255,6 +255,25 @@ class DeploySite implements Callable<Integer> {
 
     enum Format { text, json }
 
+    /** --gzip takes an optional GLOB, but never the SOURCE_DIR or the s3:// target that follows it: "--gzip public s3://b" works. */
+    static final class OptionalGlob implements CommandLine.IParameterConsumer {
+        @Override
+        public void consumeParameters(java.util.Stack<String> args, CommandLine.Model.ArgSpec argSpec, CommandLine.Model.CommandSpec spec) {
+            String value = Site.GZIP_TEXT;
+            if (!args.isEmpty() && isGlob(args.peek())) value = args.pop();
+            argSpec.setValue(value);
+        }
+
+        private static boolean isGlob(String next) {
+            if (next.startsWith("-") || next.startsWith("@") || next.startsWith("s3://")) return false;
+            try {
+                return !Files.isDirectory(Path.of(next));
+            } catch (java.nio.file.InvalidPathException e) {
+                return true;
+            }
+        }
+    }
+
     enum Checksums { when_supported, when_required }
 
     // The outside world, replaceable by in-process tests.
@@ -299,7 +318,7 @@ class DeploySite implements Callable<Integer> {
 
             Site.Cdn cdn = cloudFront == null ? null : findDistribution(cloudFront, where, log);
             Site.InvalidationPlan invalidation = cdn == null ? null
-                    : Site.planInvalidation(plan.uploads(), plan.deletions(), local, remote, cdn.originPath(), maxPaths, log::note);
+                    : Site.planInvalidation(plan.changedKeys(), plan.deletions(), local, remote, cdn.originPath(), maxPaths, log::note);
             Report report = new Report(where, plan, cdn, invalidation, dryRun);
             if (dryRun) {
                 report.print(out, output);
@@ -311,7 +330,7 @@ class DeploySite implements Callable<Integer> {
             Upload.Outcome pages = assets.failed().isEmpty() ? bucket.upload(plan.entryPoints(), rules, acl, progress, log) : Upload.Outcome.NONE;
             progress.stop();
             report.uploaded(assets, pages);
-            bucket.copyInPlace(plan.headerFixes(), rules, acl, log);
+            if (assets.failed().isEmpty() && pages.failed().isEmpty()) bucket.copyInPlace(plan.headerFixes(), rules, acl, log);
 
             List<String> failed = new ArrayList<>(assets.failed().keySet());
             failed.addAll(pages.failed().keySet());
@@ -430,6 +449,8 @@ class DeploySite implements Callable<Integer> {
         static final String REVALIDATE = "public, max-age=0, must-revalidate";
         /** The metadata key under which the MD5 of the uploaded bytes is stored, for stores whose ETag is not an MD5. */
         static final String MD5_METADATA = "md5";
+        /** --gzip without a GLOB: every text type. */
+        static final String GZIP_TEXT = "**";
 
         enum Preset { hugo }
 
@@ -486,6 +507,13 @@ class DeploySite implements Callable<Integer> {
 
             List<Upload> entryPoints() {
                 return uploads.stream().filter(u -> u.file().entryPoint()).toList();
+            }
+
+            /** Uploaded and header-fixed keys: CloudFront caches headers with the bytes, so both need invalidating. */
+            List<String> changedKeys() {
+                List<String> keys = new ArrayList<>(uploads.stream().map(u -> u.file().key()).toList());
+                headerFixes.forEach(f -> keys.add(f.key()));
+                return keys;
             }
 
             Plan withHeaderFixes(List<LocalFile> fixes) {
@@ -628,7 +656,7 @@ class DeploySite implements Callable<Integer> {
             static Rules of(List<String> contentTypes, List<String> cacheControls, Preset preset, String gzipGlob) {
                 PathMatcher gzip = gzipGlob == null ? null : FileSystems.getDefault().getPathMatcher("glob:" + gzipGlob);
                 return new Rules(pairs("--content-type", contentTypes), pairs("--cache-control", cacheControls), preset,
-                        gzip, "**".equals(gzipGlob));
+                        gzip, GZIP_TEXT.equals(gzipGlob));
             }
 
             private static List<Map.Entry<PathMatcher, String>> pairs(String option, List<String> rules) {
@@ -710,10 +738,10 @@ class DeploySite implements Callable<Integer> {
          * wildcards replace them, each step taking the wildcard that invalidates the fewest unchanged objects per path
          * saved (the listing tells which objects are under a directory), never more than 15 wildcards.
          */
-        static InvalidationPlan planInvalidation(Collection<?> uploaded, List<String> deleted, List<LocalFile> local, List<RemoteObject> remote,
+        static InvalidationPlan planInvalidation(Collection<String> written, List<String> deleted, List<LocalFile> local, List<RemoteObject> remote,
                                                  String originPath, int budget, Consumer<String> note) {
             Set<String> changedKeys = new TreeSet<>(deleted);
-            for (Object u : uploaded) changedKeys.add(u instanceof Upload up ? up.file().key() : (String) u);
+            changedKeys.addAll(written);
             List<String> rawUrls = new ArrayList<>();
             for (String key : changedKeys) {
                 String url = urlOf(key, originPath);

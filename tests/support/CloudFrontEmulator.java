@@ -265,6 +265,12 @@ final class CloudFrontEmulator implements AutoCloseable {
         return d;
     }
 
+    /** Drops a distribution and its invalidations (tests that add one for a single case remove it again). */
+    synchronized void removeDistribution(String id) {
+        distributions.remove(id);
+        invalidations.remove(id);
+    }
+
     synchronized List<Distribution> distributions() {
         return List.copyOf(distributions.values());
     }

@@ -1,0 +1,444 @@
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.text.Normalizer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * Layer 2: deploy-site's orchestration in-process against moto's real S3 server and the CloudFront emulator.
+ * Assertions are on what the servers hold afterwards, not on what the script printed.
+ */
+class DeploySiteScenarioTest {
+    static LocalServers.Moto moto;
+    static CloudFrontEmulator cloudFront;
+    static S3Client s3;
+    static final String BUCKET = "site-bucket";
+    static final String DIST = "E1SITE0000001";
+
+    @TempDir
+    Path tmp;
+    Path site;
+
+    @BeforeAll
+    static void startServers() throws Exception {
+        LocalServers.init();
+        moto = LocalServers.Moto.start();
+        cloudFront = CloudFrontEmulator.start();
+        s3 = S3Client.builder().region(Region.US_EAST_1).endpointOverride(moto.endpoint()).forcePathStyle(true)
+                .httpClient(UrlConnectionHttpClient.create())
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(LocalServers.ACCESS_KEY, LocalServers.SECRET_KEY)))
+                .build();
+    }
+
+    @AfterAll
+    static void stopServers() throws Exception {
+        if (s3 != null) s3.close();
+        if (cloudFront != null) cloudFront.close();
+        if (moto != null) moto.close();
+    }
+
+    @BeforeEach
+    void freshServers() throws Exception {
+        moto.reset();
+        cloudFront.reset();
+        for (var d : cloudFront.distributions()) cloudFront.removeDistribution(d.id()); // each test starts with one distribution
+        cloudFront.addDistribution(DIST, "d1site.cloudfront.net", List.of("www.example.test"),
+                List.of(new CloudFrontEmulator.Origin("s3", BUCKET + ".s3.us-east-1.amazonaws.com", "")));
+        s3.createBucket(b -> b.bucket(BUCKET));
+        site = Files.createDirectories(tmp.resolve("public"));
+        write("index.html", "<html><link href=/css/site.css><h1>Home</h1></html>");
+        write("css/site.css", "body { color: black; }");
+        write("js/app.js", "console.log('hi');");
+        write("blog/first/index.html", "<h1>First</h1>");
+        write("blog/second/index.html", "<h1>Second</h1>");
+        write("index.xml", "<rss></rss>");
+        write("sitemap.xml", "<urlset></urlset>");
+        write("img/logo.png", "\u0089PNG-not-really");
+    }
+
+    Path write(String relative, String content) throws IOException {
+        Path f = site.resolve(relative);
+        Files.createDirectories(f.getParent());
+        return Files.writeString(f, content);
+    }
+
+    record Run(int code, String out, String err) {
+        @Override
+        public String toString() {
+            return "exit " + code + "\n--- stdout\n" + out + "--- stderr\n" + err;
+        }
+    }
+
+    Run deploy(String... args) {
+        return deploy(Map.of(), args);
+    }
+
+    Run deploy(Map<String, String> extraEnv, String... args) {
+        DeploySite cmd = new DeploySite();
+        Map<String, String> env = new HashMap<>(extraEnv);
+        cmd.env = env;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        cmd.out = new PrintStream(out, true, StandardCharsets.UTF_8);
+        cmd.err = new PrintStream(err, true, StandardCharsets.UTF_8);
+        List<String> all = new ArrayList<>(List.of("--endpoint-url", moto.endpoint().toString(),
+                "--cloudfront-endpoint-url", cloudFront.endpoint().toString(), "--poll-interval", "50ms"));
+        all.addAll(Arrays.asList(args));
+        int code = DeploySite.newCommandLine(cmd).execute(all.toArray(String[]::new));
+        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    /** Every object in the bucket with its bytes. */
+    Map<String, byte[]> bucket() {
+        Map<String, byte[]> objects = new TreeMap<>();
+        for (var page : s3.listObjectsV2Paginator(r -> r.bucket(BUCKET))) {
+            for (var o : page.contents()) objects.put(o.key(), s3.getObjectAsBytes(r -> r.bucket(BUCKET).key(o.key())).asByteArray());
+        }
+        return objects;
+    }
+
+    Map<String, String> lastModified() {
+        Map<String, String> times = new TreeMap<>();
+        for (var page : s3.listObjectsV2Paginator(r -> r.bucket(BUCKET))) {
+            for (var o : page.contents()) times.put(o.key(), o.eTag() + "@" + o.lastModified());
+        }
+        return times;
+    }
+
+    /** The site folder as the bucket should hold it (key -> bytes). */
+    Map<String, byte[]> localSite(String prefix) throws IOException {
+        Map<String, byte[]> files = new TreeMap<>();
+        try (Stream<Path> walk = Files.walk(site)) {
+            for (Path p : walk.filter(Files::isRegularFile).toList()) {
+                files.put(prefix + Normalizer.normalize(site.relativize(p).toString(), Normalizer.Form.NFC), Files.readAllBytes(p));
+            }
+        }
+        return files;
+    }
+
+    static void assertSameContent(Map<String, byte[]> expected, Map<String, byte[]> actual) {
+        assertEquals(expected.keySet(), actual.keySet());
+        expected.forEach((k, v) -> assertArrayEquals(v, actual.get(k), k));
+    }
+
+    List<CloudFrontEmulator.Invalidation> invalidations() {
+        return cloudFront.invalidations(DIST);
+    }
+
+    @Test
+    void deployThenAgainThenChangeConvergesWithExactlyTheChange() throws Exception {
+        Run first = deploy(site.toString(), "s3://" + BUCKET);
+        assertEquals(0, first.code, first.toString());
+        assertSameContent(localSite(""), bucket());
+        assertEquals(1, invalidations().size(), "a first deploy invalidates the new URLs (a new URL may hold a cached error page)");
+
+        Map<String, String> before = lastModified();
+        Run again = deploy(site.toString(), "s3://" + BUCKET);
+        assertEquals(0, again.code, again.toString());
+        assertEquals(before, lastModified(), "nothing re-uploaded");
+        assertEquals(1, invalidations().size(), "nothing changed, nothing invalidated");
+        assertTrue(again.out.contains("0 uploaded"), again.out);
+
+        write("css/site.css", "body { color: navy; }");
+        write("blog/third/index.html", "<h1>Third</h1>");
+        Files.delete(site.resolve("blog/first/index.html"));
+        Run change = deploy(site.toString(), "s3://" + BUCKET);
+        assertEquals(0, change.code, change.toString());
+        assertSameContent(localSite(""), bucket());
+        assertEquals(2, invalidations().size());
+        assertEquals(List.of("/blog/first/", "/blog/first/index.html", "/blog/third/", "/blog/third/index.html", "/css/site.css"),
+                invalidations().get(1).paths().stream().sorted().toList());
+        Map<String, String> after = lastModified();
+        for (String unchanged : List.of("index.html", "js/app.js", "img/logo.png", "sitemap.xml")) {
+            assertEquals(before.get(unchanged), after.get(unchanged), unchanged + " was not re-uploaded");
+        }
+    }
+
+    @Test
+    void aFreshCheckoutWithNewModificationTimesUploadsNothing() throws Exception {
+        assertEquals(0, deploy(site.toString(), "s3://" + BUCKET).code);
+        Map<String, String> before = lastModified();
+        try (Stream<Path> walk = Files.walk(site)) {
+            for (Path p : walk.filter(Files::isRegularFile).toList()) Files.setLastModifiedTime(p, FileTime.from(Instant.now().plusSeconds(3600)));
+        }
+        Run again = deploy(site.toString(), "s3://" + BUCKET);
+        assertEquals(0, again.code, again.toString());
+        assertEquals(before, lastModified());
+    }
+
+    @Test
+    void aSameSizeEditIsUploaded() throws Exception {
+        assertEquals(0, deploy(site.toString(), "s3://" + BUCKET).code);
+        write("css/site.css", "body { color: white; }");  // same length as black; only the bytes differ
+        assertEquals(0, deploy(site.toString(), "s3://" + BUCKET).code);
+        assertEquals("body { color: white; }", new String(bucket().get("css/site.css"), StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void refusesMoreDeletionsThanTheLimitAndChangesNothing() throws Exception {
+        for (int i = 0; i < 5; i++) s3.putObject(r -> r.bucket(BUCKET).key("old/" + Math.random() + ".html"), software.amazon.awssdk.core.sync.RequestBody.fromString("x"));
+        Map<String, String> before = lastModified();
+        Run refused = deploy("--max-delete", "4", site.toString(), "s3://" + BUCKET);
+        assertEquals(1, refused.code, refused.toString());
+        assertTrue(refused.err.contains("nothing was changed") && refused.err.contains("--max-delete"), refused.err);
+        assertEquals(before, lastModified(), "not even the new files were uploaded");
+        assertEquals(List.of(), invalidations());
+        Run allowed = deploy("--max-delete", "5", site.toString(), "s3://" + BUCKET);
+        assertEquals(0, allowed.code, allowed.toString());
+        assertSameContent(localSite(""), bucket());
+    }
+
+    @Test
+    void refusesAnEmptySourceFolder() throws Exception {
+        assertEquals(0, deploy(site.toString(), "s3://" + BUCKET).code);
+        Map<String, String> before = lastModified();
+        Path empty = Files.createDirectories(tmp.resolve("empty"));
+        Run refused = deploy(empty.toString(), "s3://" + BUCKET);
+        assertEquals(1, refused.code, refused.toString());
+        assertTrue(refused.err.contains("nothing was changed") && refused.err.contains("--allow-empty"), refused.err);
+        assertEquals(before, lastModified());
+    }
+
+    @Test
+    void noDeleteKeepsObjectsAndNoInvalidateSendsNothing() throws Exception {
+        s3.putObject(r -> r.bucket(BUCKET).key("legacy.html"), software.amazon.awssdk.core.sync.RequestBody.fromString("x"));
+        Run run = deploy("--no-delete", "--no-invalidate", site.toString(), "s3://" + BUCKET);
+        assertEquals(0, run.code, run.toString());
+        assertTrue(bucket().containsKey("legacy.html"));
+        assertEquals(0, cloudFront.requests().size(), "--no-invalidate does not even look for a distribution");
+    }
+
+    @Test
+    void comparesAMultipartObjectWithoutUploadingItAgain() throws Exception {
+        byte[] big = new byte[17 * 1024 * 1024];
+        new java.util.Random(7).nextBytes(big);
+        Files.write(site.resolve("video.mp4"), big);
+        assertEquals(0, deploy(site.toString(), "s3://" + BUCKET).code);
+        String etag = s3.headObject(r -> r.bucket(BUCKET).key("video.mp4")).eTag();
+        assertTrue(etag.endsWith("-3\""), "uploaded in 8 MiB parts: " + etag);
+        assertArrayEquals(big, bucket().get("video.mp4"));
+        Map<String, String> before = lastModified();
+        Run again = deploy(site.toString(), "s3://" + BUCKET);
+        assertEquals(0, again.code, again.toString());
+        assertEquals(before, lastModified());
+    }
+
+    @Test
+    void handlesNonAsciiSpacesPlusPercentAndTildeInPaths() throws Exception {
+        write("café/ü ber.html", "u");
+        write("a+b/c d.css", "p");
+        write("100%/x.html", "pct");
+        write("docs/~user/page.html", "tilde");
+        write(Normalizer.normalize("nfd/é.html", Normalizer.Form.NFD), "nfd");
+        Run run = deploy(site.toString(), "s3://" + BUCKET);
+        assertEquals(0, run.code, run.toString());
+        Map<String, byte[]> objects = bucket();
+        assertSameContent(localSite(""), objects);
+        assertTrue(objects.containsKey("nfd/é.html") && Normalizer.isNormalized("nfd/é.html", Normalizer.Form.NFC), "NFC keys");
+        List<String> paths = invalidations().get(0).paths();
+        assertTrue(paths.contains("/caf%C3%A9/%C3%BC%20ber.html"), paths.toString());
+        assertTrue(paths.contains("/a+b/c%20d.css"), paths.toString());
+        assertTrue(paths.contains("/100%25/x.html"), paths.toString());
+        assertTrue(paths.contains("/docs/*") || paths.stream().anyMatch(p -> p.endsWith("*") && "/docs/".startsWith(p.substring(0, p.length() - 1))),
+                "'~' becomes a wildcard: " + paths);
+        assertTrue(paths.stream().noneMatch(p -> p.contains("~")), paths.toString());
+        Map<String, String> before = lastModified();
+        assertEquals(0, deploy(site.toString(), "s3://" + BUCKET).code);
+        assertEquals(before, lastModified(), "the same keys compare equal on the next run");
+    }
+
+    @Test
+    void mapsKeysThroughTheOriginPath() throws Exception {
+        cloudFront.addDistribution(DIST, "d1site.cloudfront.net", List.of(),
+                List.of(new CloudFrontEmulator.Origin("s3", BUCKET + ".s3.us-east-1.amazonaws.com", "/prod")));
+        Run run = deploy("--max-paths", "100", site.toString(), "s3://" + BUCKET + "/prod");
+        assertEquals(0, run.code, run.toString());
+        assertTrue(bucket().containsKey("prod/css/site.css"));
+        List<String> paths = invalidations().get(0).paths();
+        assertTrue(paths.contains("/css/site.css") && paths.contains("/"), paths.toString());
+        assertTrue(paths.stream().noneMatch(p -> p.startsWith("/prod")), paths.toString());
+    }
+
+    @Test
+    void findsTheDistributionByItsBucketOrSkipsOrListsCandidates() throws Exception {
+        Run found = deploy(site.toString(), "s3://" + BUCKET);
+        assertEquals(0, found.code, found.toString());
+        assertEquals(1, invalidations().size());
+
+        s3.createBucket(b -> b.bucket("unserved"));
+        Run none = deploy(site.toString(), "s3://unserved");
+        assertEquals(0, none.code, none.toString());
+        assertTrue(none.err.contains("nothing to invalidate"), none.err);
+
+        cloudFront.addDistribution("E2SITE0000002", "d2site.cloudfront.net", List.of(),
+                List.of(new CloudFrontEmulator.Origin("s3", BUCKET + ".s3.amazonaws.com", "")));
+        write("new.html", "n");
+        Map<String, String> before = lastModified();
+        Run several = deploy(site.toString(), "s3://" + BUCKET);
+        assertEquals(1, several.code, several.toString());
+        assertTrue(several.err.contains(DIST) && several.err.contains("E2SITE0000002"), several.err);
+        assertEquals(before, lastModified(), "resolved before any write");
+        Run chosen = deploy("--distribution-id", "E2SITE0000002", site.toString(), "s3://" + BUCKET);
+        assertEquals(0, chosen.code, chosen.toString());
+        assertEquals(List.of("/new.html"), cloudFront.invalidations("E2SITE0000002").get(0).paths());
+    }
+
+    @Test
+    void dryRunPrintsThePlanAndWritesNothing() throws Exception {
+        assertEquals(0, deploy(site.toString(), "s3://" + BUCKET).code);
+        write("css/site.css", "body { color: green; }");
+        Files.delete(site.resolve("js/app.js"));
+        Map<String, String> before = lastModified();
+        cloudFront.reset();
+        Run dry = deploy("--dry-run", site.toString(), "s3://" + BUCKET);
+        assertEquals(0, dry.code, dry.toString());
+        assertEquals(before, lastModified());
+        assertEquals(0, cloudFront.count("CreateInvalidation"));
+        assertTrue(dry.out.contains("would upload   changed css/site.css"), dry.out);
+        assertTrue(dry.out.contains("would delete   js/app.js"), dry.out);
+        assertTrue(dry.out.contains("would invalidate /css/site.css") && dry.out.contains("would invalidate /js/app.js"), dry.out);
+        assertTrue(dry.out.contains("cost"), dry.out);
+    }
+
+    @Test
+    void refreshHeadersFixesChangedRulesWithACopyNotAnUpload() throws Exception {
+        assertEquals(0, deploy(site.toString(), "s3://" + BUCKET).code);
+        String etag = s3.headObject(r -> r.bucket(BUCKET).key("css/site.css")).eTag();
+        Run run = deploy("--refresh-headers", "--cache-control", "css/**=public, max-age=60", site.toString(), "s3://" + BUCKET);
+        assertEquals(0, run.code, run.toString());
+        var head = s3.headObject(r -> r.bucket(BUCKET).key("css/site.css"));
+        assertEquals("public, max-age=60", head.cacheControl());
+        assertEquals("text/css; charset=utf-8", head.contentType());
+        assertEquals(etag, head.eTag(), "same bytes");
+        assertTrue(run.out.contains("copy     headers css/site.css"), run.out);
+        assertFalse(run.out.lines().anyMatch(l -> l.startsWith("upload")), run.out);
+        assertEquals(List.of("/css/site.css"), invalidations().get(1).paths(), "cached copies carry the old headers");
+    }
+
+    @Test
+    void gzipStoresCompressedBytesThatCompareEqualNextTime() throws Exception {
+        write("big.html", "<p>hello hello hello</p>".repeat(200));
+        assertEquals(0, deploy("--gzip", site.toString(), "s3://" + BUCKET).code);
+        var head = s3.headObject(r -> r.bucket(BUCKET).key("big.html"));
+        assertEquals("gzip", head.contentEncoding());
+        byte[] stored = bucket().get("big.html");
+        assertArrayEquals(Files.readAllBytes(site.resolve("big.html")), new GZIPInputStream(new java.io.ByteArrayInputStream(stored)).readAllBytes());
+        assertEquals(null, s3.headObject(r -> r.bucket(BUCKET).key("img/logo.png")).contentEncoding(), "images are not compressed");
+        Map<String, String> before = lastModified();
+        assertEquals(0, deploy("--gzip", site.toString(), "s3://" + BUCKET).code);
+        assertEquals(before, lastModified());
+        write("style.css", "a{}".repeat(100));
+        assertEquals(0, deploy("--gzip=**.css", site.toString(), "s3://" + BUCKET).code, "--gzip=GLOB");
+        assertEquals("gzip", s3.headObject(r -> r.bucket(BUCKET).key("style.css")).contentEncoding());
+        assertEquals(null, s3.headObject(r -> r.bucket(BUCKET).key("big.html")).contentEncoding(), "re-uploaded plain: not in the glob");
+    }
+
+    @Test
+    void setsContentTypeAndTheHugoPreset() throws Exception {
+        write("css/main.min.0123456789abcdef.css", "x");
+        assertEquals(0, deploy("--preset", "hugo", site.toString(), "s3://" + BUCKET).code);
+        var page = s3.headObject(r -> r.bucket(BUCKET).key("index.html"));
+        assertEquals("text/html; charset=utf-8", page.contentType());
+        assertEquals("public, max-age=0, must-revalidate", page.cacheControl());
+        var asset = s3.headObject(r -> r.bucket(BUCKET).key("css/main.min.0123456789abcdef.css"));
+        assertEquals("public, max-age=31536000, immutable", asset.cacheControl());
+        assertEquals("text/css; charset=utf-8", asset.contentType());
+    }
+
+    @Test
+    void skipsHiddenFilesButNotWellKnownAndHonoursExcludes() throws Exception {
+        write(".env", "SECRET=1");
+        write(".git/config", "x");
+        write(".well-known/security.txt", "Contact: x");
+        write("drafts/wip.html", "wip");
+        assertEquals(0, deploy("--exclude", "drafts/**", site.toString(), "s3://" + BUCKET).code);
+        var keys = bucket().keySet();
+        assertTrue(keys.contains(".well-known/security.txt"));
+        assertFalse(keys.contains(".env") || keys.contains(".git/config") || keys.contains("drafts/wip.html"), keys.toString());
+        assertEquals(0, deploy("--include-hidden", "--exclude", "drafts/**", site.toString(), "s3://" + BUCKET).code);
+        assertTrue(bucket().containsKey(".env"));
+    }
+
+    @Test
+    void followsLinksInsideTheSiteAndRefusesLinksOutside() throws Exception {
+        Files.createSymbolicLink(site.resolve("latest.css"), site.resolve("css/site.css"));
+        assertEquals(0, deploy(site.toString(), "s3://" + BUCKET).code);
+        assertArrayEquals(Files.readAllBytes(site.resolve("css/site.css")), bucket().get("latest.css"));
+
+        moto.reset();
+        s3.createBucket(b -> b.bucket(BUCKET));
+        Path secret = Files.writeString(tmp.resolve("secret.txt"), "outside");
+        Files.createSymbolicLink(site.resolve("leak.txt"), secret);
+        Run refused = deploy(site.toString(), "s3://" + BUCKET);
+        assertEquals(1, refused.code, refused.toString());
+        assertTrue(refused.err.contains("leak.txt"), refused.err);
+        assertEquals(Map.of(), bucket(), "nothing uploaded");
+    }
+
+    @Test
+    void writesAJsonReportAndGitHubOutputs() throws Exception {
+        Path output = tmp.resolve("github_output");
+        Path summary = tmp.resolve("github_summary");
+        Run run = deploy(Map.of("GITHUB_OUTPUT", output.toString(), "GITHUB_STEP_SUMMARY", summary.toString()),
+                "--output", "json", site.toString(), "s3://" + BUCKET);
+        assertEquals(0, run.code, run.toString());
+        assertTrue(run.out.startsWith("{") && run.out.contains("\"Uploaded\": [") && run.out.contains("\"Reason\": \"new\""), run.out);
+        assertTrue(run.out.contains("\"Id\": \"" + invalidations().get(0).id() + "\""), run.out);
+        String outputs = Files.readString(output);
+        assertTrue(outputs.contains("invalidation-id=" + invalidations().get(0).id()) && outputs.contains("uploaded=8"), outputs);
+        assertTrue(Files.readString(summary).contains("| " + DIST + " |"), Files.readString(summary));
+    }
+
+    @Test
+    void waitsForTheInvalidationWhenAsked() throws Exception {
+        cloudFront.completionDelay(Duration.ofMillis(300));
+        try {
+            Run run = deploy("--wait", site.toString(), "s3://" + BUCKET);
+            assertEquals(0, run.code, run.toString());
+            assertEquals("Completed", invalidations().get(0).status());
+            assertTrue(run.out.contains("Completed"), run.out);
+        } finally {
+            cloudFront.completionDelay(Duration.ZERO);
+        }
+    }
+
+    @Test
+    void readsOptionsFromAnArgfile() throws Exception {
+        Path args = Files.writeString(tmp.resolve("deploy.args"), "--no-invalidate\n--cache-control\n\"**=no-store\"\n");
+        Run run = deploy("@" + args, site.toString(), "s3://" + BUCKET);
+        assertEquals(0, run.code, run.toString());
+        assertEquals("no-store", s3.headObject(r -> r.bucket(BUCKET).key("index.html")).cacheControl());
+        assertEquals(0, cloudFront.requests().size());
+    }
+}
