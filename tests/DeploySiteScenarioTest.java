@@ -41,6 +41,7 @@ import software.amazon.awssdk.services.s3.S3Client;
  */
 class DeploySiteScenarioTest {
     static LocalServers.Moto moto;
+    static S3FaultProxy proxy;
     static CloudFrontEmulator cloudFront;
     static S3Client s3;
     static final String BUCKET = "site-bucket";
@@ -54,6 +55,7 @@ class DeploySiteScenarioTest {
     static void startServers() throws Exception {
         LocalServers.init();
         moto = LocalServers.Moto.start();
+        proxy = S3FaultProxy.start(moto.endpoint());
         cloudFront = CloudFrontEmulator.start();
         s3 = S3Client.builder().region(Region.US_EAST_1).endpointOverride(moto.endpoint()).forcePathStyle(true)
                 .httpClient(UrlConnectionHttpClient.create())
@@ -65,12 +67,14 @@ class DeploySiteScenarioTest {
     static void stopServers() throws Exception {
         if (s3 != null) s3.close();
         if (cloudFront != null) cloudFront.close();
+        if (proxy != null) proxy.close();
         if (moto != null) moto.close();
     }
 
     @BeforeEach
     void freshServers() throws Exception {
         moto.reset();
+        proxy.clear();
         cloudFront.reset();
         for (var d : cloudFront.distributions()) cloudFront.removeDistribution(d.id()); // each test starts with one distribution
         cloudFront.addDistribution(DIST, "d1site.cloudfront.net", List.of("www.example.test"),
@@ -112,7 +116,7 @@ class DeploySiteScenarioTest {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         cmd.out = new PrintStream(out, true, StandardCharsets.UTF_8);
         cmd.err = new PrintStream(err, true, StandardCharsets.UTF_8);
-        List<String> all = new ArrayList<>(List.of("--endpoint-url", moto.endpoint().toString(),
+        List<String> all = new ArrayList<>(List.of("--endpoint-url", proxy.endpoint().toString(),
                 "--cloudfront-endpoint-url", cloudFront.endpoint().toString(), "--poll-interval", "50ms"));
         all.addAll(Arrays.asList(args));
         int code = DeploySite.newCommandLine(cmd).execute(all.toArray(String[]::new));
@@ -440,5 +444,89 @@ class DeploySiteScenarioTest {
         assertEquals(0, run.code, run.toString());
         assertEquals("no-store", s3.headObject(r -> r.bucket(BUCKET).key("index.html")).cacheControl());
         assertEquals(0, cloudFront.requests().size());
+    }
+
+    // ---------------------------------------------------------------- order, failures and requests, seen from the S3 side
+
+    @Test
+    void uploadsEveryAssetBeforeTheFirstEntryPoint() throws Exception {
+        for (int i = 0; i < 40; i++) write("img/photo" + i + ".png", "p" + i);
+        proxy.clear();
+        assertEquals(0, deploy(site.toString(), "s3://" + BUCKET).code);
+        var puts = proxy.requests("PutObject");
+        var pages = puts.stream().filter(r -> DeploySite.Site.isEntryPoint(r.key())).toList();
+        var assets = puts.stream().filter(r -> !DeploySite.Site.isEntryPoint(r.key())).toList();
+        assertEquals(5, pages.size());
+        assertEquals(43, assets.size());
+        Instant lastAssetDone = assets.stream().map(S3FaultProxy.Request::finished).max(Comparator.naturalOrder()).orElseThrow();
+        Instant firstPageStarted = pages.stream().map(S3FaultProxy.Request::started).min(Comparator.naturalOrder()).orElseThrow();
+        assertFalse(firstPageStarted.isBefore(lastAssetDone), "a page was sent before its assets were stored");
+    }
+
+    @Test
+    void aFailedUploadStopsBeforeTheEntryPointsDeletesNothingAndARerunConverges() throws Exception {
+        s3.putObject(r -> r.bucket(BUCKET).key("stale.html"), software.amazon.awssdk.core.sync.RequestBody.fromString("old"));
+        proxy.injectAlways("PutObject", "css/site.css", S3FaultProxy.Fault.ACCESS_DENIED);
+        Run failed = deploy(site.toString(), "s3://" + BUCKET);
+        assertEquals(1, failed.code, failed.toString());
+        assertTrue(failed.err.contains("css/site.css"), failed.err);
+        assertFalse(failed.err.contains("Exception"), failed.err);
+        var keys = bucket().keySet();
+        assertTrue(keys.contains("js/app.js") && keys.contains("img/logo.png"), "the other assets went up: " + keys);
+        assertFalse(keys.contains("index.html") || keys.contains("blog/first/index.html") || keys.contains("index.xml"),
+                "no entry point without its assets: " + keys);
+        assertTrue(keys.contains("stale.html"), "nothing deleted");
+        assertEquals(1, invalidations().size());
+        assertEquals(List.of("/img/logo.png", "/js/app.js"), invalidations().get(0).paths(), "only what was uploaded is invalidated");
+
+        proxy.clear();
+        Run rerun = deploy(site.toString(), "s3://" + BUCKET);
+        assertEquals(0, rerun.code, rerun.toString());
+        assertSameContent(localSite(""), bucket());
+        assertEquals(List.of("css/site.css", "blog/first/index.html", "blog/second/index.html", "index.html", "index.xml", "sitemap.xml")
+                .stream().sorted().toList(), proxy.requests("PutObject").stream().map(S3FaultProxy.Request::key).sorted().toList(),
+                "the re-run uploads only what is missing");
+    }
+
+    @Test
+    void retriesTransientS3FailuresAndStoresEveryByte() throws Exception {
+        proxy.inject("PutObject", "js/app.js", S3FaultProxy.Fault.SLOW_DOWN, 2);
+        proxy.inject("PutObject", "css/site.css", S3FaultProxy.Fault.INTERNAL_ERROR, 2);
+        proxy.inject("PutObject", "index.html", S3FaultProxy.Fault.DROP_CONNECTION, 1);
+        Run run = deploy(site.toString(), "s3://" + BUCKET);
+        assertEquals(0, run.code, run.toString());
+        assertSameContent(localSite(""), bucket());
+    }
+
+    @Test
+    void anAclOnABucketWithoutAclsSaysSo() throws Exception {
+        proxy.injectAlways(c -> c.header("x-amz-acl") != null, S3FaultProxy.Fault.error(400, "AccessControlListNotSupported", "The bucket does not allow ACLs"));
+        Run run = deploy("--acl", "public-read", site.toString(), "s3://" + BUCKET);
+        assertEquals(1, run.code, run.toString());
+        assertTrue(run.out.contains("ACLs disabled") && run.out.contains("drop --acl"), run.toString());
+    }
+
+    @Test
+    void anUnchangedSiteCostsOneListRequestPerThousandObjectsAndNothingPerObject() throws Exception {
+        for (int i = 0; i < 2100; i++) write("p/" + i + ".txt", Integer.toString(i));
+        assertEquals(0, deploy("--no-invalidate", site.toString(), "s3://" + BUCKET).code);
+        proxy.clear();
+        Run again = deploy("--no-invalidate", site.toString(), "s3://" + BUCKET);
+        assertEquals(0, again.code, again.toString());
+        assertEquals(java.util.Set.of("ListObjectsV2"), new java.util.HashSet<>(proxy.operations()), proxy.operations().toString());
+        assertEquals(3, proxy.count("ListObjectsV2"), "2,108 objects: 3 pages");
+    }
+
+    @Test
+    void aDryRunMakesNoWriteCall() throws Exception {
+        assertEquals(0, deploy(site.toString(), "s3://" + BUCKET).code);
+        write("css/site.css", "changed");
+        Files.delete(site.resolve("index.xml"));
+        proxy.clear();
+        cloudFront.reset();
+        Run dry = deploy("--dry-run", "--refresh-headers", "--cache-control", "**=no-cache", site.toString(), "s3://" + BUCKET);
+        assertEquals(0, dry.code, dry.toString());
+        assertFalse(proxy.anyWrite(), proxy.writeOperations().toString());
+        assertTrue(cloudFront.requests().stream().allMatch(r -> r.method().equals("GET")), cloudFront.requests().toString());
     }
 }
