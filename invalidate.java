@@ -19,8 +19,10 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -227,16 +229,21 @@ class Invalidate implements Callable<Integer> {
         if (distributionId != null && distributionName != null) {
             throw new Invalidations.UsageError("--distribution-id and --distribution are exclusive");
         }
+        if (pollInterval.isZero() || pollInterval.isNegative()) {
+            // Zero would poll and retry CloudFront in a tight loop.
+            throw new Invalidations.UsageError("--poll-interval must be more than 0");
+        }
         if (dryRun && distributionName == null) {
             Invalidations.printDryRun(out, distribution, batches, references(distribution, batches, ci));
             return 0;
         }
 
+        AwsCredentialsProvider credentials = credentials();
         if (accessKey != null || secretKey != null) {
             log.warn("-a/-s put secrets on the command line; prefer AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, --profile or OIDC");
         }
         Instant deadline = Instant.now().plus(timeout);
-        try (Invalidations.CloudFront cloudFront = Invalidations.CloudFront.connect(credentials(), endpointUrl, log)) {
+        try (Invalidations.CloudFront cloudFront = Invalidations.CloudFront.connect(credentials, endpointUrl, log)) {
             if (distributionName != null) {
                 distribution = Invalidations.findDistribution(cloudFront.distributions(), distributionName).id();
                 log.note("distribution " + distributionName + " is " + distribution);
@@ -273,9 +280,15 @@ class Invalidate implements Callable<Integer> {
         List<String> inputs = new ArrayList<>(positionalPaths);
         inputs.addAll(optionPaths);
         if (pathsFrom != null) {
-            inputs.addAll(Invalidations.readPathList(pathsFrom.equals("-")
-                    ? new String(in.readAllBytes(), StandardCharsets.UTF_8)
-                    : Files.readString(Path.of(pathsFrom), StandardCharsets.UTF_8)));
+            try {
+                inputs.addAll(Invalidations.readPathList(pathsFrom.equals("-")
+                        ? new String(in.readAllBytes(), StandardCharsets.UTF_8)
+                        : Files.readString(Path.of(pathsFrom), StandardCharsets.UTF_8)));
+            } catch (IOException e) {
+                // The JDK's message is the file alone (no such file, access denied) or the reason alone (is a directory).
+                throw new IOException("cannot read --paths-from " + pathsFrom + ": " + (e instanceof NoSuchFileException ? "no such file"
+                        : e instanceof AccessDeniedException ? "permission denied" : e.getMessage()), e);
+            }
         }
         return inputs;
     }
