@@ -291,6 +291,7 @@ class DeploySite implements Callable<Integer> {
         if (concurrency < 1 || concurrency > 256) throw new Invalidations.UsageError("--concurrency must be between 1 and 256");
         if (maxPaths < 1) throw new Invalidations.UsageError("--max-paths must be at least 1");
         if (maxDelete < 0) throw new Invalidations.UsageError("--max-delete must be 0 or more");
+        if (pollInterval.isZero() || pollInterval.isNegative()) throw new Invalidations.UsageError("--poll-interval must be more than 0");
         if (distributionId != null && distributionName != null) {
             throw new Invalidations.UsageError("--distribution-id and --distribution are exclusive");
         }

@@ -52,4 +52,14 @@ class LauncherTest {
         assertEquals(7, run.exitCode(), run::toString);
         assertEquals("the jbang on the PATH: version\n", run.stdout());
     }
+
+    @Test
+    void nonAsciiArgumentsSurviveAPosixLocale() throws Exception {
+        var env = LocalServers.cleanEnvironment(Map.of("JBANG_LAUNCHER_USE_PATH", "false"));
+        env.remove("LANG");
+        env.remove("LC_ALL");
+        var run = LocalServers.jbang(env, null, "invalidate", "-c", "E1", "--dry-run", "/café");
+        assertEquals(0, run.exitCode(), run::toString);
+        assertTrue(run.stdout().contains("  /caf%C3%A9\n"), run::toString);
+    }
 }
