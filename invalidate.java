@@ -205,41 +205,15 @@ class Invalidate implements Callable<Integer> {
             log.note("skipped: " + skip.get());
             return 0;
         }
-
-        List<String> inputs = readInputs();
-        Invalidations.Normalized normalized = filesRoot != null
-                ? Invalidations.normalize(Invalidations.urlsOfFiles(filesRoot.toString(), inputs, log::note))
-                : Invalidations.normalize(inputs);
-        normalized.notes().forEach(log::note);
-        List<String> paths = normalized.paths();
-        if (paths.isEmpty()) {
-            throw new Invalidations.UsageError(inputs.isEmpty()
-                    ? "no path given (there is no default: pass '/*' to invalidate everything)"
-                    : "no path left to invalidate from the " + inputs.size() + " input(s)");
-        }
-        if (maxPaths != null) {
-            paths = Invalidations.collapse(paths, maxPaths);
-        }
-        List<List<String>> batches = Invalidations.batches(paths);
-
-        String distribution = distributionId != null ? distributionId : env.get("CLOUDFRONT_DISTRIBUTION_ID");
-        if ((distribution == null || distribution.isBlank()) && distributionName == null) {
-            throw new Invalidations.UsageError("no distribution: pass --distribution-id (-c), --distribution, or set CLOUDFRONT_DISTRIBUTION_ID");
-        }
-        if (distributionId != null && distributionName != null) {
-            throw new Invalidations.UsageError("--distribution-id and --distribution are exclusive");
-        }
-        if (pollInterval.isZero() || pollInterval.isNegative()) {
-            // Zero would poll and retry CloudFront in a tight loop.
-            throw new Invalidations.UsageError("--poll-interval must be more than 0");
-        }
+        List<List<String>> batches = Invalidations.batches(paths(log));
+        String distribution = checkOptions();
         if (dryRun && distributionName == null) {
             Invalidations.printDryRun(out, distribution, batches, references(distribution, batches, ci));
             return 0;
         }
 
         AwsCredentialsProvider credentials = credentials();
-        if (accessKey != null || secretKey != null) {
+        if (accessKey != null) {
             log.warn("-a/-s put secrets on the command line; prefer AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, --profile or OIDC");
         }
         Instant deadline = Instant.now().plus(timeout);
@@ -255,25 +229,52 @@ class Invalidate implements Callable<Integer> {
             }
             var sender = new Invalidations.Sender(cloudFront, log, pollInterval, deadline);
             List<Invalidations.Result> results = sender.sendAll(distribution, batches, references);
-            boolean timedOut = false;
+            int code = 0;
             if (waitForCompletion) {
                 try {
                     results = sender.waitAll(results);
-                } catch (Invalidations.WaitTimeout timeoutError) {
-                    results = timeoutError.results();
-                    timedOut = true;
-                    if (!warnOnTimeout) {
-                        Invalidations.print(out, output, results);
-                        Invalidations.Ci.writeGitHubOutputs(env, results);
-                        throw timeoutError;
-                    }
-                    log.warn(timeoutError.getMessage());
+                } catch (Invalidations.WaitTimeout timedOut) {
+                    results = timedOut.results();
+                    code = warnOnTimeout ? 0 : 1;
+                    if (warnOnTimeout) log.warn(timedOut.getMessage());
+                    else log.note("error: " + timedOut.getMessage());
                 }
             }
             Invalidations.print(out, output, results);
             Invalidations.Ci.writeGitHubOutputs(env, results);
-            return timedOut && !warnOnTimeout ? 1 : 0;
+            return code;
         }
+    }
+
+    /** The normalised (and, with --max-paths, collapsed) paths; none at all is a usage error: there is no silent '/*'. */
+    private List<String> paths(Invalidations.Log log) throws IOException {
+        List<String> inputs = readInputs();
+        Invalidations.Normalized normalized = filesRoot != null
+                ? Invalidations.normalize(Invalidations.urlsOfFiles(filesRoot.toString(), inputs, log::note))
+                : Invalidations.normalize(inputs);
+        normalized.notes().forEach(log::note);
+        if (normalized.paths().isEmpty()) {
+            throw new Invalidations.UsageError(inputs.isEmpty()
+                    ? "no path given (there is no default: pass '/*' to invalidate everything)"
+                    : "no path left to invalidate from the " + inputs.size() + " input(s)");
+        }
+        return maxPaths != null ? Invalidations.collapse(normalized.paths(), maxPaths) : normalized.paths();
+    }
+
+    /** Usage errors the option types cannot catch; returns the distribution id given, if any. */
+    private String checkOptions() {
+        String distribution = distributionId != null ? distributionId : env.get("CLOUDFRONT_DISTRIBUTION_ID");
+        if ((distribution == null || distribution.isBlank()) && distributionName == null) {
+            throw new Invalidations.UsageError("no distribution: pass --distribution-id (-c), --distribution, or set CLOUDFRONT_DISTRIBUTION_ID");
+        }
+        if (distributionId != null && distributionName != null) {
+            throw new Invalidations.UsageError("--distribution-id and --distribution are exclusive");
+        }
+        if (pollInterval.isZero() || pollInterval.isNegative()) {
+            // Zero would poll and retry CloudFront in a tight loop.
+            throw new Invalidations.UsageError("--poll-interval must be more than 0");
+        }
+        return distribution;
     }
 
     private List<String> readInputs() throws IOException {
