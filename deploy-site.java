@@ -526,13 +526,20 @@ class DeploySite implements Callable<Integer> {
             }
         }
 
-        /** The objects whose ETag neither the MD5 nor the multipart ETag explains although the size matches: a HEAD decides. */
+        /**
+         * The objects whose ETag neither the MD5 nor the multipart ETag explains although the size matches: a HEAD reads
+         * the MD5 stored at upload. A single-part ETag that is not the MD5 means changed bytes in a store whose ETags are
+         * MD5s (some object of the listing matched its MD5), so only multipart ETags (another part size) are asked about
+         * there; when no ETag matched at all (SSE-KMS, some S3-compatible stores), every such object is.
+         */
         static List<String> needsStoredChecksum(List<LocalFile> local, List<RemoteObject> remote) {
             Map<String, RemoteObject> byKey = remote.stream().collect(Collectors.toMap(RemoteObject::key, r -> r, (a, b) -> a));
-            return local.stream().filter(f -> {
-                RemoteObject r = byKey.get(f.key());
-                return r != null && r.size() == f.size() && !etagMatches(f, r.etag());
-            }).map(LocalFile::key).toList();
+            List<LocalFile> sameSize = local.stream().filter(f -> byKey.containsKey(f.key()) && byKey.get(f.key()).size() == f.size()).toList();
+            boolean etagsAreMd5 = sameSize.stream().anyMatch(f -> etagMatches(f, byKey.get(f.key()).etag()));
+            return sameSize.stream()
+                    .filter(f -> !etagMatches(f, byKey.get(f.key()).etag()))
+                    .filter(f -> !etagsAreMd5 || String.valueOf(byKey.get(f.key()).etag()).contains("-"))
+                    .map(LocalFile::key).toList();
         }
 
         static boolean etagMatches(LocalFile file, String etag) {

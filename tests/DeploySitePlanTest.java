@@ -64,22 +64,35 @@ class DeploySitePlanTest {
                 file("same.html", 10, "bb"),
                 file("resized.html", 11, "cc"),
                 file("edited.css", 10, "dd"),     // same size, other bytes: the stale stylesheet aws s3 sync misses
-                file("kms.js", 10, "ee"));       // ETag not an MD5 (SSE-KMS): the stored MD5 decides
+                file("other-parts.js", 10, "ee")); // uploaded in parts of another size: the stored MD5 decides
         var remote = List.of(
                 object("same.html", 10, "bb"),
                 object("resized.html", 10, "cc"),
                 object("edited.css", 10, "00"),
-                object("kms.js", 10, "0123456789abcdef0123456789abcdef"),
+                object("other-parts.js", 10, "0123456789abcdef0123456789abcdef-2"),
                 object("gone.html", 5, "ff"));
-        assertEquals(List.of("edited.css", "kms.js"), DeploySite.Site.needsStoredChecksum(local, remote));
-        var plan = DeploySite.Site.plan(local, remote, "", List.of(), false, false, Map.of("kms.js", "ee"));
+        assertEquals(List.of("other-parts.js"), DeploySite.Site.needsStoredChecksum(local, remote),
+                "this store's ETags are MD5s (same.html matched): a plain ETag that differs is a change, no HEAD needed");
+        var plan = DeploySite.Site.plan(local, remote, "", List.of(), false, false, Map.of("other-parts.js", "ee"));
         assertEquals(List.of("edited.css:CHANGED", "new.html:NEW", "resized.html:CHANGED"),
                 plan.uploads().stream().map(u -> u.file().key() + ":" + u.reason()).toList());
-        assertEquals(List.of("same.html", "kms.js"), plan.unchanged().stream().map(DeploySite.Site.LocalFile::key).toList());
+        assertEquals(List.of("same.html", "other-parts.js"), plan.unchanged().stream().map(DeploySite.Site.LocalFile::key).toList());
         assertEquals(List.of("gone.html"), plan.deletions());
         var forced = DeploySite.Site.plan(local, remote, "", List.of(), false, true, Map.of());
         assertEquals(5, forced.uploads().size());
         assertTrue(forced.uploads().stream().filter(u -> u.file().key().equals("same.html")).allMatch(u -> u.reason() == DeploySite.Site.Reason.FORCED));
+    }
+
+    @Test
+    void asksForTheStoredMd5WhenNoEtagOfTheStoreIsAnMd5() {
+        // SSE-KMS: every ETag is opaque, so each same-size object needs its stored MD5
+        var local = List.of(file("a.html", 10, "aa"), file("b.css", 10, "bb"), file("c.js", 3, "cc"));
+        var remote = List.of(object("a.html", 10, "0123456789abcdef0123456789abcdef"), object("b.css", 10, "fedcba9876543210fedcba9876543210"),
+                object("c.js", 4, "00"));
+        assertEquals(List.of("a.html", "b.css"), DeploySite.Site.needsStoredChecksum(local, remote));
+        var plan = DeploySite.Site.plan(local, remote, "", List.of(), false, false, Map.of("a.html", "aa", "b.css", "old"));
+        assertEquals(List.of("b.css", "c.js"), plan.uploads().stream().map(u -> u.file().key()).toList());
+        assertEquals(List.of("a.html"), plan.unchanged().stream().map(DeploySite.Site.LocalFile::key).toList());
     }
 
     @Test

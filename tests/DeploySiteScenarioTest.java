@@ -529,4 +529,37 @@ class DeploySiteScenarioTest {
         assertFalse(proxy.anyWrite(), proxy.writeOperations().toString());
         assertTrue(cloudFront.requests().stream().allMatch(r -> r.method().equals("GET")), cloudFront.requests().toString());
     }
+
+    @Test
+    void anObjectWhoseEtagCannotBeReproducedIsComparedByTheStoredMd5() throws Exception {
+        byte[] big = new byte[11 * 1024 * 1024];
+        new java.util.Random(3).nextBytes(big);
+        Files.write(site.resolve("big.bin"), big);
+        String md5 = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("MD5").digest(big));
+        // Uploaded by another tool in 5 MiB parts (ETag ...-3 of other parts), with the MD5 in the metadata deploy-site reads.
+        String upload = s3.createMultipartUpload(r -> r.bucket(BUCKET).key("big.bin").metadata(Map.of("md5", md5))).uploadId();
+        List<software.amazon.awssdk.services.s3.model.CompletedPart> parts = new ArrayList<>();
+        int part = 5 * 1024 * 1024;
+        for (int i = 0, n = 1; i < big.length; i += part, n++) {
+            int number = n;
+            byte[] chunk = Arrays.copyOfRange(big, i, Math.min(big.length, i + part));
+            String etag = s3.uploadPart(r -> r.bucket(BUCKET).key("big.bin").uploadId(upload).partNumber(number),
+                    software.amazon.awssdk.core.sync.RequestBody.fromBytes(chunk)).eTag();
+            parts.add(software.amazon.awssdk.services.s3.model.CompletedPart.builder().partNumber(number).eTag(etag).build());
+        }
+        s3.completeMultipartUpload(r -> r.bucket(BUCKET).key("big.bin").uploadId(upload).multipartUpload(m -> m.parts(parts)));
+        proxy.clear();
+        assertEquals(0, deploy(site.toString(), "s3://" + BUCKET).code);
+        assertEquals(1, proxy.count("HeadObject"), proxy.operations().toString());
+        assertTrue(proxy.requests().stream().noneMatch(r -> "big.bin".equals(r.key()) && r.isWrite()), "not uploaded again");
+        // without the stored MD5 the HEAD cannot vouch for it: uploaded again
+        s3.copyObject(r -> r.sourceBucket(BUCKET).sourceKey("big.bin").destinationBucket(BUCKET).destinationKey("big.bin")
+                .metadataDirective(software.amazon.awssdk.services.s3.model.MetadataDirective.REPLACE).metadata(Map.of()));
+        String copiedEtag = s3.headObject(r -> r.bucket(BUCKET).key("big.bin")).eTag();
+        proxy.clear();
+        assertEquals(0, deploy(site.toString(), "s3://" + BUCKET).code);
+        boolean reuploaded = proxy.requests().stream().anyMatch(r -> "big.bin".equals(r.key()) && r.operation().equals("CreateMultipartUpload"));
+        boolean copyMadeThePlainMd5 = copiedEtag.replace("\"", "").equals(md5); // a copy may rewrite the ETag as the plain MD5
+        assertEquals(!copyMadeThePlainMd5, reuploaded, "an opaque ETag without the stored MD5 is uploaded again: " + copiedEtag);
+    }
 }
