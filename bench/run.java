@@ -1,0 +1,1413 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+//DESCRIPTION Benchmark invalidate and deploy-site against the AWS CLI, rclone and s3cmd on local servers (no AWS account)
+//JAVA 17+
+//SOURCES ../tests/support/LocalServers.java
+//SOURCES ../tests/support/CloudFrontEmulator.java
+//SOURCES ../tests/support/S3FaultProxy.java
+//SOURCES ListingStub.java
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * The project's benchmark: {@code ./jbang bench/run.java [--runs N] [--invalidation-runs N] [--scale F]
+ * [--no-memory] [--install] [--results DIR]}.
+ *
+ * <p>Everything runs on 127.0.0.1 with fake credentials: moto's S3 server, an {@link S3FaultProxy} in front of it
+ * (it counts the requests each tool run makes, by operation, and the bytes they upload) and the
+ * {@link CloudFrontEmulator} (distributions whose origins are the benchmark's buckets). Every tool runs as a user runs
+ * it: {@code ./jbang invalidate}, {@code ./jbang deploy-site} (the catalog aliases, warm JBang cache), {@code aws}
+ * (CLI v1), {@code rclone}, {@code s3cmd}, each a fresh process with a clean environment.
+ *
+ * <p>Numbers are printed, never asserted: the machines are shared and noisy, so the tools of a scenario are
+ * interleaved run by run (the order rotates), the table shows the median, min and max of the runs, and each ratio
+ * is computed within a run and then summarised. The sites are generated from a fixed seed.
+ *
+ * <p>Scenarios: 1 one invalidation of one path; 2 a full upload of the 3,000-file site to an empty bucket; 3 a 1%
+ * change (30 files) from a fresh checkout; 4 the unchanged 5,000-file site from a fresh checkout; 5 peak memory on
+ * the unchanged 50,000-file site. Why these counts: moto handles about 300 small PUTs a second on one core, so a full
+ * upload of 3,000 files costs 10 to 20 s a tool and seeding 50,000 objects about 3 minutes; 3 runs of each tool
+ * (5 for the one-path invalidation, which is cheap) keep the default run under 10 minutes on 2 cores.
+ * {@code --scale 0.1} divides every file count by ten for a quick look; results of a run with other than the
+ * default settings go to bench/out/ and do not replace bench/results.*.
+ *
+ * <p>Memory: {@code /usr/bin/time -f %M} gives the peak RSS of the process tree it waited for; the {@code ./jbang}
+ * launcher runs JBang's JVM as a child and then execs the script's JVM in its own process, so {@code %M} is the larger
+ * of the two JVMs' peaks, not their sum. The benchmark also samples VmHWM of each JVM from /proc every 20 ms and
+ * reports the script's JVM alone, and when the script's JVM appeared (the time JBang took before it).
+ */
+class run {
+    static final long SEED = 20261122L;
+    static final String ACCESS_KEY = "AKIDBENCHLOCAL";
+    static final String SECRET_KEY = "bench-local-secret";
+    static final String DIST_ID = "EBENCHDIST0001";
+    static final int CHANGED_FILES = 30;
+
+    // settings
+    static int runs = 3;
+    static int invalidationRuns = 5;
+    static double scale = 1.0;
+    static boolean memory = true;
+    static boolean install = false;
+    static boolean memoryOnMoto = false;
+    static Path resultsDir;
+
+    static Path repo;
+    static Path work;
+    static Path logs;
+    static LocalServers.Moto moto;
+    static S3FaultProxy proxy;
+    /** The proxy whose requests a measure counts: the one in front of moto, or of the listing stub. */
+    static S3FaultProxy counting;
+    static long motoPid = -1;
+    static CloudFrontEmulator cloudFront;
+    static final Map<String, Long> payloadBytes = new ConcurrentHashMap<>();
+    static final AtomicLong payloadTotal = new AtomicLong();
+    static Map<String, String> env;
+    static final Map<String, Boolean> available = new LinkedHashMap<>();
+    static final List<Measure> measures = new ArrayList<>();
+    static final List<String> checks = new ArrayList<>();
+    static final List<String> notes = new ArrayList<>();
+    static int distributions = 1;
+    static boolean anyFailure;
+
+    public static void main(String[] args) throws Exception {
+        parse(args);
+        repo = LocalServers.repoRoot();
+        work = repo.resolve("bench/out/work");
+        logs = repo.resolve("bench/out/logs");
+        boolean defaults = runs == 3 && invalidationRuns == 5 && scale == 1.0 && memory && !memoryOnMoto;
+        if (resultsDir == null) resultsDir = defaults ? repo.resolve("bench") : repo.resolve("bench/out");
+        deleteTree(work);
+        deleteTree(logs);
+        Files.createDirectories(work);
+        Files.createDirectories(logs);
+        Instant started = Instant.now();
+        Runtime.getRuntime().addShutdownHook(new Thread(run::stopServers, "bench-stop"));
+        try {
+            tools();
+            Map<String, String> machine = machine();
+            String loadBefore = loadAverage();
+            startServers();
+            warmUp();
+            invalidation();
+            Map<String, List<String>> fullBuckets = fullUpload();
+            onePercent(fullBuckets);
+            moto.reset();
+            unchanged();
+            moto.reset();
+            if (memory) memory();
+            Duration took = Duration.between(started, Instant.now());
+            machine.put("load average before", loadBefore);
+            machine.put("load average after", loadAverage());
+            machine.put("benchmark wall time", String.format(Locale.ROOT, "%.0f s", took.toMillis() / 1000.0));
+            Report report = new Report(machine, took);
+            System.out.println();
+            System.out.println(report.text());
+            Files.createDirectories(resultsDir);
+            Files.writeString(resultsDir.resolve("results.json"), report.json());
+            Files.writeString(resultsDir.resolve("results.md"), report.markdown());
+            System.out.println("wrote " + repo.relativize(resultsDir.resolve("results.json")) + " and "
+                    + repo.relativize(resultsDir.resolve("results.md")) + "; logs of every run in " + repo.relativize(logs));
+        } finally {
+            stopServers();
+        }
+        System.exit(anyFailure ? 1 : 0);
+    }
+
+    static void parse(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            switch (a) {
+                case "--runs" -> runs = Integer.parseInt(args[++i]);
+                case "--invalidation-runs" -> invalidationRuns = Integer.parseInt(args[++i]);
+                case "--scale" -> scale = Double.parseDouble(args[++i]);
+                case "--no-memory" -> memory = false;
+                case "--install" -> install = true;
+                case "--memory-on-moto" -> memoryOnMoto = true;
+                case "--results" -> resultsDir = Path.of(args[++i]).toAbsolutePath();
+                case "-h", "--help" -> {
+                    System.out.println("""
+                            usage: ./jbang bench/run.java [--runs N] [--invalidation-runs N] [--scale F] [--no-memory] [--install] [--results DIR]
+                              --runs N               runs of each tool in scenarios 2 to 5 (default 3)
+                              --invalidation-runs N  runs of each tool in scenario 1 (default 5)
+                              --scale F              multiply every file count by F (default 1: 3,000 / 5,000 / 50,000 files)
+                              --no-memory            skip scenario 5 (50,000 files: about half of the run time)
+                              --memory-on-moto       scenario 5 against moto seeded with the 50,000 objects (adds 3 to 8
+                                                     minutes) instead of the listing stub
+                              --install              as root, apt-get install rclone and s3cmd when they are missing
+                              --results DIR          where results.json and results.md go (default bench/ for default
+                                                     settings, bench/out/ otherwise)""");
+                    System.exit(0);
+                }
+                default -> {
+                    System.err.println("bench: unknown option " + a + " (--help)");
+                    System.exit(2);
+                }
+            }
+        }
+        if (runs < 1 || invalidationRuns < 1 || !(scale > 0)) {
+            System.err.println("bench: --runs, --invalidation-runs and --scale must be positive");
+            System.exit(2);
+        }
+    }
+
+    static int scaled(int n) {
+        return Math.max(20, (int) Math.round(n * scale));
+    }
+
+    // ------------------------------------------------------------------ tools and machine
+
+    static void tools() throws Exception {
+        for (String tool : List.of("aws", "rclone", "s3cmd")) available.put(tool, onPath(tool));
+        List<String> missing = Stream.of("rclone", "s3cmd").filter(t -> !available.get(t)).toList();
+        if (!missing.isEmpty()) {
+            boolean root = "0".equals(capture(List.of("id", "-u")).trim());
+            if (install && root) {
+                System.err.println("bench: installing " + String.join(" ", missing) + " with apt-get");
+                Process p = new ProcessBuilder("sh", "-c", "apt-get update -qq && apt-get install -y -qq " + String.join(" ", missing))
+                        .redirectErrorStream(true).redirectOutput(logs.resolve("apt-get.log").toFile()).start();
+                p.waitFor();
+                for (String tool : missing) available.put(tool, onPath(tool));
+            } else {
+                String hint = "apt-get update && apt-get install -y " + String.join(" ", missing);
+                notes.add(String.join(" and ", missing) + " not installed: their columns were not run (install: `" + hint
+                        + "` as root, or pass --install)");
+                System.err.println("bench: " + String.join(" and ", missing) + " not installed; not run. Install with: " + hint
+                        + (root ? " (or pass --install)" : ""));
+            }
+        }
+        if (!available.get("aws")) {
+            notes.add("the AWS CLI (`aws`) is not installed: its columns were not run");
+        }
+        if (!Files.isExecutable(Path.of("/usr/bin/time"))) notes.add("/usr/bin/time missing: peak RSS comes from /proc sampling only");
+    }
+
+    static boolean onPath(String tool) {
+        try {
+            return new ProcessBuilder("sh", "-c", "command -v " + tool).start().waitFor() == 0;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    static Map<String, String> machine() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("date", DateTimeFormatter.ISO_INSTANT.format(Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)));
+        m.put("command", "./jbang bench/run.java" + (runs == 3 && invalidationRuns == 5 && scale == 1.0 && memory && !memoryOnMoto ? ""
+                : " --runs " + runs + " --invalidation-runs " + invalidationRuns + " --scale " + scale + (memory ? "" : " --no-memory")
+                + (memoryOnMoto ? " --memory-on-moto" : "")));
+        m.put("nproc", capture(List.of("nproc")).trim());
+        m.put("memory", memTotal());
+        m.put("kernel", capture(List.of("uname", "-sr")).trim());
+        m.put("java", firstLine(capture(List.of("java", "-version"))));
+        m.put("jbang", lastLine(capture(List.of(repo.resolve("jbang").toString(), "--version"))));
+        m.put("moto", motoVersion());
+        m.put("aws", available.get("aws") ? firstLine(capture(List.of("aws", "--version"))) : "not installed");
+        m.put("rclone", available.get("rclone") ? firstLine(capture(List.of("rclone", "version"))) : "not installed");
+        m.put("s3cmd", available.get("s3cmd") ? firstLine(capture(List.of("s3cmd", "--version"))) : "not installed");
+        String head = capture(List.of("git", "-C", repo.toString(), "rev-parse", "--short", "HEAD")).trim();
+        String dirty = capture(List.of("git", "-C", repo.toString(), "status", "--porcelain", "--", "invalidate.java", "deploy-site.java")).trim();
+        m.put("commit", head + (dirty.isEmpty() ? "" : " (invalidate.java/deploy-site.java modified in the work tree)"));
+        return m;
+    }
+
+    static String memTotal() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (line.startsWith("MemTotal:")) {
+                    long kb = Long.parseLong(line.replaceAll("\\D", ""));
+                    return String.format(Locale.ROOT, "%.1f GiB", kb / 1024.0 / 1024.0);
+                }
+            }
+        } catch (IOException ignored) {
+            // not Linux
+        }
+        return "?";
+    }
+
+    static String motoVersion() {
+        String v = capture(List.of("sh", "-c", "pip show moto 2>/dev/null | sed -n 's/^Version: //p'")).trim();
+        return v.isEmpty() ? "?" : v;
+    }
+
+    static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
+    static String capture(List<String> command) {
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            p.waitFor();
+            return out;
+        } catch (Exception e) {
+            return "?";
+        }
+    }
+
+    static String firstLine(String s) {
+        return s.lines().filter(l -> !l.isBlank()).findFirst().orElse("?").trim();
+    }
+
+    static String lastLine(String s) {
+        List<String> lines = s.lines().filter(l -> !l.isBlank()).toList();
+        return lines.isEmpty() ? "?" : lines.get(lines.size() - 1).trim();
+    }
+
+    // ------------------------------------------------------------------ servers
+
+    static void startServers() throws Exception {
+        System.err.println("bench: starting moto, the S3 proxy and the CloudFront emulator on 127.0.0.1");
+        moto = LocalServers.Moto.start();
+        proxy = S3FaultProxy.start(moto.endpoint());
+        counting = proxy;
+        cloudFront = CloudFrontEmulator.start();
+        motoPid = ProcessHandle.current().descendants().filter(h -> cmdline(h.pid()).contains("moto_server"))
+                .map(ProcessHandle::pid).reduce((a, b) -> b).orElse(-1L);
+        Map<String, String> e = new LinkedHashMap<>();
+        e.put("AWS_ACCESS_KEY_ID", ACCESS_KEY);
+        e.put("AWS_SECRET_ACCESS_KEY", SECRET_KEY);
+        e.put("AWS_REGION", "us-east-1");
+        e.put("AWS_DEFAULT_REGION", "us-east-1");
+        e.put("AWS_EC2_METADATA_DISABLED", "true");
+        // Safety nets: anything not pointed at a local server explicitly still stays on 127.0.0.1.
+        e.put("AWS_ENDPOINT_URL", "http://127.0.0.1:9");
+        e.put("AWS_ENDPOINT_URL_S3", proxy.endpoint().toString());
+        e.put("AWS_ENDPOINT_URL_CLOUDFRONT", cloudFront.endpoint().toString());
+        e.put("AWS_CONFIG_FILE", work.resolve("aws-config-none").toString());
+        e.put("AWS_SHARED_CREDENTIALS_FILE", work.resolve("aws-credentials-none").toString());
+        e.put("NO_PROXY", "127.0.0.1,localhost");
+        e.put("no_proxy", "127.0.0.1,localhost");
+        // rclone: an S3 remote named "bench" from the environment, and no config file of the user's.
+        Path rcloneConfig = work.resolve("rclone.conf");
+        Files.writeString(rcloneConfig, "");
+        e.put("RCLONE_CONFIG", rcloneConfig.toString());
+        e.put("RCLONE_CONFIG_BENCH_TYPE", "s3");
+        e.put("RCLONE_CONFIG_BENCH_PROVIDER", "Other");
+        e.put("RCLONE_CONFIG_BENCH_ENDPOINT", proxy.endpoint().toString());
+        e.put("RCLONE_CONFIG_BENCH_ACCESS_KEY_ID", ACCESS_KEY);
+        e.put("RCLONE_CONFIG_BENCH_SECRET_ACCESS_KEY", SECRET_KEY);
+        e.put("RCLONE_CONFIG_BENCH_REGION", "us-east-1");
+        env = LocalServers.cleanEnvironment(e); // AWS_CA_BUNDLE, AWS_PROFILE and proxies are not passed on
+        String host = proxy.endpoint().getHost() + ":" + proxy.endpoint().getPort();
+        Files.writeString(work.resolve("s3cmd.cfg"), "[default]\naccess_key = " + ACCESS_KEY + "\nsecret_key = " + SECRET_KEY
+                + "\nhost_base = " + host + "\nhost_bucket = " + host + "\nuse_https = False\nbucket_location = us-east-1\n");
+        System.err.println("bench: moto " + moto.endpoint() + ", proxy " + proxy.endpoint() + ", CloudFront " + cloudFront.endpoint());
+    }
+
+    static synchronized void stopServers() {
+        if (proxy != null) proxy.close();
+        if (cloudFront != null) cloudFront.close();
+        if (moto != null) {
+            try {
+                moto.close();
+            } catch (InterruptedException ignored) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        proxy = null;
+        cloudFront = null;
+        moto = null;
+    }
+
+    static void createBucket(String bucket) throws Exception {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(moto.endpoint().resolve("/" + bucket))
+                .PUT(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) throw new IllegalStateException("cannot create bucket " + bucket + ": " + r.statusCode() + " " + r.body());
+    }
+
+    /** A distribution whose origin is {@code bucket}, so that deploy-site finds it by itself. */
+    static void serve(String bucket) {
+        String id = distributions == 1 ? DIST_ID : String.format(Locale.ROOT, "EBENCHDIST%04d", distributions);
+        distributions++;
+        cloudFront.addDistribution(id, null, List.of(bucket + ".bench.test"), List.of(CloudFrontEmulator.Origin.s3(bucket)));
+    }
+
+    /** Forget what the servers recorded, and record the payload bytes of every upload from here on. */
+    static void resetCounters() {
+        S3FaultProxy proxy = counting;
+        proxy.clear();
+        cloudFront.reset();
+        payloadBytes.clear();
+        payloadTotal.set(0);
+        // A rule that never matches: it sees each request's headers before it is forwarded.
+        proxy.injectAlways(call -> {
+            if (call.operation().equals("PutObject") || call.operation().equals("UploadPart")) {
+                String decoded = call.header("x-amz-decoded-content-length");
+                String length = decoded != null ? decoded : call.header("content-length");
+                long n = length == null ? 0 : Long.parseLong(length.trim());
+                payloadTotal.addAndGet(n);
+                if (call.key() != null) payloadBytes.merge(call.key(), n, Long::sum);
+            }
+            return false;
+        }, S3FaultProxy.Fault.SLOW(Duration.ZERO));
+    }
+
+    // ------------------------------------------------------------------ running a tool
+
+    record Proc(int exit, double seconds, long maxRssKb, long scriptJvmKb, long jbangJvmKb, double scriptJvmStart, double cpu) {
+    }
+
+    static String cmdline(long pid) {
+        try {
+            return Files.readString(Path.of("/proc/" + pid + "/cmdline")).replace('\0', ' ');
+        } catch (IOException | UncheckedIOException e) {
+            return "";
+        }
+    }
+
+    /** User + system CPU seconds of a process so far (Linux clock ticks of 1/100 s). */
+    static double cpuSeconds(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
+    /** One timed tool run: what it cost, and what the servers saw. */
+    static final class Measure {
+        final String scenario;
+        final String tool;
+        final int run;
+        double seconds;
+        int exit;
+        long maxRssKb;
+        long scriptJvmKb;
+        long jbangJvmKb;
+        double scriptJvmStart = -1;
+        double cpu;
+        double motoCpu = -1;
+        final Map<String, Long> requests = new TreeMap<>();
+        long cloudFrontRequests;
+        long uploads;
+        long bytes;
+        Set<String> uploadedKeys = new TreeSet<>();
+        String note = "";
+
+        Measure(String scenario, String tool, int run) {
+            this.scenario = scenario;
+            this.tool = tool;
+            this.run = run;
+        }
+
+        long kind(String k) {
+            return requests.getOrDefault(k, 0L);
+        }
+    }
+
+    static final List<String> KINDS = List.of("PUT", "GET", "HEAD", "LIST", "POST", "DELETE");
+
+    static String kindOf(S3FaultProxy.Request r) {
+        if (r.operation().startsWith("List")) return "LIST";
+        return r.method();
+    }
+
+    /** Runs the commands one after the other as one timed measure (stops at the first failure). */
+    static Measure measure(String scenario, String tool, int run, List<List<String>> commands, Path dir) throws Exception {
+        resetCounters();
+        Measure m = new Measure(scenario, tool, run);
+        double motoCpu0 = motoPid > 0 ? cpuSeconds(motoPid) : 0;
+        int i = 0;
+        for (List<String> command : commands) {
+            String base = (scenario + "-" + tool).replaceAll("[^A-Za-z0-9]+", "_") + "-" + run + (commands.size() > 1 ? "-" + (++i) : "");
+            Proc p = exec(command, dir, base);
+            m.seconds += p.seconds();
+            m.maxRssKb = Math.max(m.maxRssKb, p.maxRssKb());
+            m.cpu += p.cpu();
+            m.scriptJvmKb = Math.max(m.scriptJvmKb, p.scriptJvmKb());
+            m.jbangJvmKb = Math.max(m.jbangJvmKb, p.jbangJvmKb());
+            if (p.scriptJvmStart() >= 0 && m.scriptJvmStart < 0) m.scriptJvmStart = p.scriptJvmStart();
+            m.exit = p.exit();
+            if (p.exit() != 0) {
+                anyFailure = true;
+                m.note = "FAILED (exit " + p.exit() + ", see bench/out/logs/" + base + ".err)";
+                System.err.println("bench: " + tool + " failed in " + scenario + " run " + run + ": exit " + p.exit()
+                        + "; " + lastLine(Files.readString(logs.resolve(base + ".err"))));
+                break;
+            }
+        }
+        m.motoCpu = motoPid > 0 ? cpuSeconds(motoPid) - motoCpu0 : -1;
+        for (S3FaultProxy.Request r : counting.requests()) {
+            m.requests.merge(kindOf(r), 1L, Long::sum);
+            if (r.operation().equals("PutObject") || r.operation().equals("CompleteMultipartUpload")) {
+                m.uploads++;
+                if (r.key() != null) m.uploadedKeys.add(r.key());
+            }
+        }
+        m.cloudFrontRequests = cloudFront.requests().size();
+        m.bytes = payloadTotal.get();
+        synchronized (measures) {
+            measures.add(m);
+        }
+        System.err.printf(Locale.ROOT, "bench: %-22s %-26s run %d: %7.2f s  %s  uploads %d  %s%n", scenario, tool, run, m.seconds,
+                requestSummary(m.requests), m.uploads, m.note);
+        return m;
+    }
+
+    static String requestSummary(Map<String, Long> requests) {
+        StringBuilder b = new StringBuilder();
+        for (String k : KINDS) {
+            long n = requests.getOrDefault(k, 0L);
+            if (n > 0) b.append(b.length() == 0 ? "" : " ").append(k).append(' ').append(n);
+        }
+        for (var e : requests.entrySet()) {
+            if (!KINDS.contains(e.getKey())) b.append(b.length() == 0 ? "" : " ").append(e.getKey()).append(' ').append(e.getValue());
+        }
+        return b.length() == 0 ? "no S3 request" : b.toString();
+    }
+
+    static Proc exec(List<String> command, Path dir, String logBase) throws Exception {
+        List<String> full = new ArrayList<>();
+        Path rss = logs.resolve(logBase + ".rss");
+        boolean time = Files.isExecutable(Path.of("/usr/bin/time"));
+        if (time) full.addAll(List.of("/usr/bin/time", "-f", "%M %U %S", "-o", rss.toString()));
+        full.addAll(command);
+        ProcessBuilder pb = new ProcessBuilder(full).directory(dir.toFile())
+                .redirectOutput(logs.resolve(logBase + ".out").toFile())
+                .redirectError(logs.resolve(logBase + ".err").toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        pb.environment().clear();
+        pb.environment().putAll(env);
+        Files.writeString(logs.resolve(logBase + ".cmd"), String.join(" ", command) + "\n");
+        long t0 = System.nanoTime();
+        Process p = pb.start();
+        Sampler sampler = new Sampler(p, t0, time);
+        sampler.start();
+        if (!p.waitFor(15, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            throw new IllegalStateException("timed out: " + command);
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        sampler.stop();
+        long maxRss = 0;
+        double cpu = -1;
+        if (time) {
+            try {
+                String[] f = lastLine(Files.readString(rss)).split(" ");
+                maxRss = Long.parseLong(f[0]);
+                cpu = Double.parseDouble(f[1]) + Double.parseDouble(f[2]);
+            } catch (Exception ignored) {
+                // time reports a failed command on its own first line; the last line is "%M %U %S"
+            }
+        }
+        maxRss = Math.max(maxRss, Math.max(sampler.scriptKb, sampler.jbangKb));
+        return new Proc(p.exitValue(), seconds, maxRss, sampler.scriptKb, sampler.jbangKb, sampler.scriptStart, cpu);
+    }
+
+    /**
+     * Samples, every 20 ms, VmHWM of the launcher's process (which ends up as the script's JVM by exec) and of JBang's
+     * JVM (a child of the launcher), telling them apart by their command lines.
+     */
+    static final class Sampler {
+        final Process process;
+        final long t0;
+        final boolean underTime;
+        volatile boolean running = true;
+        volatile long scriptKb;
+        volatile long jbangKb;
+        volatile double scriptStart = -1;
+        Thread thread;
+
+        Sampler(Process process, long t0, boolean underTime) {
+            this.process = process;
+            this.t0 = t0;
+            this.underTime = underTime;
+        }
+
+        void start() {
+            thread = new Thread(this::loop, "bench-sampler");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        void stop() throws InterruptedException {
+            running = false;
+            thread.join();
+        }
+
+        void loop() {
+            long launcher = underTime ? -1 : process.pid();
+            int tick = 0;
+            Set<Long> seen = new LinkedHashSet<>();
+            while (running && process.isAlive()) {
+                try {
+                    if (launcher < 0) {
+                        launcher = process.toHandle().children().findFirst().map(ProcessHandle::pid).orElse(-1L);
+                    }
+                    if (launcher > 0) {
+                        sample(launcher);
+                        if (tick++ % 5 == 0) {
+                            ProcessHandle.of(launcher).ifPresent(h -> h.children().forEach(c -> seen.add(c.pid())));
+                        }
+                        for (long pid : seen) sample(pid);
+                    }
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    return;
+                } catch (RuntimeException ignored) {
+                    // a process ended between two reads
+                }
+            }
+        }
+
+        void sample(long pid) {
+            try {
+                String cmdline = Files.readString(Path.of("/proc/" + pid + "/cmdline")).replace('\0', ' ');
+                String[] argv = cmdline.split(" ", 2);
+                if (!argv[0].endsWith("java")) return;
+                long kb = 0;
+                for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+                    if (line.startsWith("VmHWM:")) kb = Long.parseLong(line.replaceAll("\\D", ""));
+                }
+                if (cmdline.contains("dev.jbang.Main")) {
+                    jbangKb = Math.max(jbangKb, kb);
+                } else {
+                    if (scriptStart < 0) scriptStart = (System.nanoTime() - t0) / 1e9;
+                    scriptKb = Math.max(scriptKb, kb);
+                }
+            } catch (IOException | UncheckedIOException | NumberFormatException ignored) {
+                // gone
+            }
+        }
+    }
+
+    static List<String> jbang(String... args) {
+        List<String> c = new ArrayList<>();
+        c.add(repo.resolve("jbang").toString());
+        c.addAll(List.of(args));
+        return c;
+    }
+
+    /** Puts the tools of one run in a different order each run. */
+    static <T> List<T> rotate(List<T> tools, int run) {
+        List<T> copy = new ArrayList<>(tools);
+        Collections.rotate(copy, -(run - 1));
+        return copy;
+    }
+
+    // ------------------------------------------------------------------ scenarios
+
+    static final String S1 = "1 invalidate 1 path";
+    static final String S2 = "2 full upload";
+    static final String S3 = "3 1% change";
+    static final String S4 = "4 unchanged";
+    static final String S5 = "5 memory";
+    static final String SEED_LABEL = "seed";
+
+    static void warmUp() throws Exception {
+        System.err.println("bench: warming up (JBang builds the scripts once if needed; not timed)");
+        Path dir = work;
+        exec(jbang("invalidate", "--help"), dir, "warmup-invalidate");
+        exec(jbang("deploy-site", "--help"), dir, "warmup-deploy-site");
+        cloudFront.addDistribution(DIST_ID, null, List.of("www.bench.test"), List.of(CloudFrontEmulator.Origin.s3("bench-site")));
+        distributions = 2;
+        exec(jbang("invalidate", "-c", DIST_ID, "/warmup.html", "--endpoint-url", cloudFront.endpoint().toString()), dir, "warmup-invalidate-send");
+        if (available.get("aws")) exec(awsInvalidation("/warmup.html"), dir, "warmup-aws");
+    }
+
+    static List<String> awsInvalidation(String path) {
+        return List.of("aws", "cloudfront", "create-invalidation", "--distribution-id", DIST_ID, "--paths", path,
+                "--endpoint-url", cloudFront.endpoint().toString());
+    }
+
+    static void invalidation() throws Exception {
+        List<String> tools = new ArrayList<>(List.of("invalidate"));
+        if (available.get("aws")) tools.add("aws cloudfront");
+        for (int r = 1; r <= invalidationRuns; r++) {
+            for (String tool : rotate(tools, r)) {
+                List<String> command = tool.equals("invalidate")
+                        ? jbang("invalidate", "-c", DIST_ID, "/index.html", "--endpoint-url", cloudFront.endpoint().toString())
+                        : awsInvalidation("/index.html");
+                measure(S1, tool, r, List.of(command), work);
+            }
+        }
+    }
+
+    static Site site3000;
+
+    /** Scenario 2; returns the filled buckets of each tool (the seeds of scenario 3). */
+    static Map<String, List<String>> fullUpload() throws Exception {
+        site3000 = Site.generate(work.resolve("site-3000"), scaled(3000), false, SEED);
+        System.err.println("bench: generated " + site3000.describe());
+        List<String> tools = new ArrayList<>(List.of("deploy-site"));
+        if (available.get("aws")) tools.add("aws s3 sync");
+        Map<String, List<String>> filled = new LinkedHashMap<>();
+        for (int r = 1; r <= runs; r++) {
+            for (String tool : rotate(tools, r)) {
+                String bucket = "full-" + (tool.startsWith("aws") ? "aws" : "deploy") + "-" + r;
+                createBucket(bucket);
+                List<String> command = tool.equals("deploy-site")
+                        ? jbang("deploy-site", "--no-invalidate", "--endpoint-url", proxy.endpoint().toString(),
+                        site3000.root.toString(), "s3://" + bucket)
+                        : List.of("aws", "s3", "sync", site3000.root.toString(), "s3://" + bucket, "--no-progress",
+                        "--endpoint-url", proxy.endpoint().toString());
+                Measure m = measure(S2, tool, r, List.of(command), work);
+                if (m.exit == 0 && m.uploads == site3000.files.size()) filled.computeIfAbsent(tool, k -> new ArrayList<>()).add(bucket);
+            }
+        }
+        return filled;
+    }
+
+    static void onePercent(Map<String, List<String>> filled) throws Exception {
+        List<String> tools = new ArrayList<>(List.of("deploy-site"));
+        if (available.get("aws")) tools.add("aws s3 sync + invalidation");
+        if (available.get("rclone")) tools.add("rclone sync");
+        if (available.get("s3cmd")) tools.add("s3cmd sync");
+        // Each tool gets its own bucket holding the original site; run r then takes every bucket from the state of
+        // run r-1 to the same next state (30 more files changed), so every tool sees exactly the same change.
+        List<String> pool = new ArrayList<>();
+        for (List<String> buckets : filled.values()) pool.addAll(buckets);
+        pool.sort(Comparator.reverseOrder());
+        Map<String, String> bucketOf = new LinkedHashMap<>();
+        for (String tool : tools) {
+            String bucket;
+            if (!pool.isEmpty()) {
+                bucket = pool.remove(0);
+            } else {
+                bucket = "change-" + tool.split(" ")[0];
+                createBucket(bucket);
+                seed(site3000.root, bucket, "seed-" + tool.split(" ")[0]);
+            }
+            bucketOf.put(tool, bucket);
+        }
+        // The benchmark's distribution now has deploy-site's bucket as origin: deploy-site finds it by itself.
+        cloudFront.addDistribution(DIST_ID, null, List.of("www.bench.test"), List.of(CloudFrontEmulator.Origin.s3(bucketOf.get("deploy-site"))));
+        Path previous = site3000.root;
+        for (int r = 1; r <= runs; r++) {
+            Path checkout = work.resolve("checkout-3000-" + r);
+            copyTree(previous, checkout);
+            Set<String> changed = Site.change(checkout, CHANGED_FILES, SEED + r);
+            if (r > 1) deleteTree(previous);
+            previous = checkout;
+            for (String tool : rotate(tools, r)) {
+                String bucket = bucketOf.get(tool);
+                List<List<String>> commands = switch (tool) {
+                    case "deploy-site" -> List.of(jbang("deploy-site", "--endpoint-url", proxy.endpoint().toString(),
+                            "--cloudfront-endpoint-url", cloudFront.endpoint().toString(), checkout.toString(), "s3://" + bucket));
+                    case "rclone sync" -> List.of(List.of("rclone", "sync", "--checksum", "--fast-list", checkout.toString(), "bench:" + bucket));
+                    case "s3cmd sync" -> List.of(List.of("s3cmd", "-c", work.resolve("s3cmd.cfg").toString(), "sync", "--delete-removed",
+                            "--no-progress", checkout + "/", "s3://" + bucket + "/"));
+                    default -> List.of(
+                            List.of("aws", "s3", "sync", checkout.toString(), "s3://" + bucket, "--delete", "--no-progress",
+                                    "--endpoint-url", proxy.endpoint().toString()),
+                            awsInvalidation("/*"));
+                };
+                Measure m = measure(S3, tool, r, commands, work);
+                Set<String> extra = new TreeSet<>(m.uploadedKeys);
+                extra.removeAll(changed);
+                Set<String> missed = new TreeSet<>(changed);
+                missed.removeAll(m.uploadedKeys);
+                if (tool.equals("deploy-site")) {
+                    String verdict = extra.isEmpty() && missed.isEmpty() && m.uploads == changed.size()
+                            ? "OK: deploy-site uploaded exactly the " + changed.size() + " changed files (and sent " + m.kind("HEAD")
+                            + " HEAD, " + m.kind("LIST") + " LIST)"
+                            : "MISMATCH: deploy-site uploaded " + m.uploads + " objects; not changed but uploaded " + extra.size()
+                            + " " + first(extra) + "; changed but not uploaded " + missed.size() + " " + first(missed);
+                    checks.add("run " + r + ": " + verdict);
+                }
+                m.note = (m.note.isEmpty() ? "" : m.note + "; ") + m.uploadedKeys.size() + " distinct keys uploaded, "
+                        + (changed.size() - missed.size()) + " of the " + changed.size() + " changed";
+            }
+        }
+    }
+
+    static String first(Set<String> keys) {
+        return keys.isEmpty() ? "" : "(" + keys.stream().limit(3).collect(Collectors.joining(", ")) + (keys.size() > 3 ? ", ..." : "") + ")";
+    }
+
+    /** Fills a bucket (untimed) with deploy-site straight to moto. */
+    static void seed(Path site, String bucket, String label) throws Exception {
+        long t0 = System.nanoTime();
+        Proc p = exec(jbang("deploy-site", "--no-invalidate", "--endpoint-url", moto.endpoint().toString(), site.toString(), "s3://" + bucket),
+                work, label);
+        if (p.exit() != 0) throw new IllegalStateException("seeding " + bucket + " failed: see bench/out/logs/" + label + ".err");
+        System.err.printf(Locale.ROOT, "bench: seeded s3://%s in %.1f s%n", bucket, (System.nanoTime() - t0) / 1e9);
+    }
+
+    static void unchanged() throws Exception {
+        Site site = Site.generate(work.resolve("site-5000"), scaled(5000), false, SEED + 5000);
+        System.err.println("bench: generated " + site.describe());
+        String bucket = "unchanged-5000";
+        createBucket(bucket);
+        serve(bucket);
+        // The seed is deploy-site's full upload of 5,000 files through the proxy: measured, but not one of the runs.
+        measure(S4, "deploy-site (seed: full upload)", 0, List.of(jbang("deploy-site", "--no-invalidate", "--endpoint-url",
+                proxy.endpoint().toString(), site.root.toString(), "s3://" + bucket)), work);
+        List<String> tools = new ArrayList<>(List.of("deploy-site"));
+        if (available.get("rclone")) tools.add("rclone sync");
+        for (int r = 1; r <= runs; r++) {
+            Path checkout = work.resolve("checkout-5000-" + r);
+            copyTree(site.root, checkout);
+            for (String tool : rotate(tools, r)) {
+                List<String> command = tool.equals("deploy-site")
+                        ? jbang("deploy-site", "--endpoint-url", proxy.endpoint().toString(), "--cloudfront-endpoint-url",
+                        cloudFront.endpoint().toString(), checkout.toString(), "s3://" + bucket)
+                        : List.of("rclone", "sync", "--checksum", "--fast-list", checkout.toString(), "bench:" + bucket);
+                measure(S4, tool, r, List.of(command), work);
+            }
+            deleteTree(checkout);
+        }
+        deleteTree(site.root);
+    }
+
+    static void memory() throws Exception {
+        Site site = Site.generate(work.resolve("site-50000"), scaled(50000), true, SEED + 50000);
+        System.err.println("bench: generated " + site.describe());
+        String bucket = "memory-50000";
+        serve(bucket);
+        String endpoint;
+        ListingStub stub = null;
+        S3FaultProxy stubProxy = null;
+        try {
+            if (memoryOnMoto) {
+                createBucket(bucket);
+                // The seed: deploy-site's full upload straight to moto (the proxy's per-request cost is not wanted
+                // for 50,000 requests); time and memory are reported, request counts are not.
+                Proc seed = exec(jbang("deploy-site", "--no-invalidate", "--endpoint-url", moto.endpoint().toString(), site.root.toString(),
+                        "s3://" + bucket), work, "seed-50000");
+                Measure s = new Measure(S5, "deploy-site (seed: full upload, direct to moto)", 0);
+                s.seconds = seed.seconds();
+                s.exit = seed.exit();
+                s.cpu = seed.cpu();
+                s.maxRssKb = seed.maxRssKb();
+                s.scriptJvmKb = seed.scriptJvmKb();
+                s.jbangJvmKb = seed.jbangJvmKb();
+                s.scriptJvmStart = seed.scriptJvmStart();
+                s.requests.put("PUT", -1L);
+                s.note = "not through the proxy: requests not counted";
+                measures.add(s);
+                System.err.printf(Locale.ROOT, "bench: seeded s3://%s in %.1f s, peak RSS %d MB%n", bucket, s.seconds, s.maxRssKb / 1024);
+                if (seed.exit() != 0) {
+                    anyFailure = true;
+                    s.note = "FAILED (exit " + seed.exit() + ")";
+                    return;
+                }
+                endpoint = proxy.endpoint().toString();
+            } else {
+                // The listing stub lists the folder as S3 would after uploading it; a second proxy counts the requests.
+                stub = ListingStub.of(bucket, site.root);
+                stubProxy = S3FaultProxy.start(stub.endpoint());
+                counting = stubProxy;
+                endpoint = stubProxy.endpoint().toString();
+                notes.add(String.format(Locale.ROOT, "scenario 5 lists the %,d objects from bench/ListingStub.java (ListObjectsV2 of the "
+                        + "folder with size and MD5 ETags, as S3 lists it after an upload; any other request would fail the run) behind "
+                        + "a second S3FaultProxy, because seeding moto with them takes 3 to 8 minutes here; --memory-on-moto seeds moto "
+                        + "instead", stub.size()));
+            }
+            for (int r = 1; r <= runs; r++) {
+                Measure m = measure(S5, "deploy-site", r, List.of(jbang("deploy-site", "--endpoint-url", endpoint,
+                        "--cloudfront-endpoint-url", cloudFront.endpoint().toString(), site.root.toString(), "s3://" + bucket)), work);
+                if (!memoryOnMoto) m.motoCpu = -1;
+            }
+        } finally {
+            counting = proxy;
+            if (stubProxy != null) stubProxy.close();
+            if (stub != null) stub.close();
+            deleteTree(site.root);
+        }
+    }
+
+    // ------------------------------------------------------------------ files
+
+    static void copyTree(Path from, Path to) throws IOException {
+        deleteTree(to);
+        Files.walkFileTree(from, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+                Files.createDirectories(to.resolve(from.relativize(dir).toString()));
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                // No COPY_ATTRIBUTES: like a fresh checkout, every file gets a new modification time.
+                Files.copy(file, to.resolve(from.relativize(file).toString()), StandardCopyOption.REPLACE_EXISTING);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+
+    static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) return;
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
+        }
+    }
+
+    /**
+     * A deterministic Hugo-like site: pages in post folders ({@code posts/SLUG/index.html}) with their processed
+     * images beside them (fingerprinted names, a few KB to 200 KB), tag and category pages with their feeds,
+     * pagination, fingerprinted CSS/JS, fonts, the home page, its feed, the sitemap, a search index, 404, robots.txt.
+     * {@code small}: the same shapes at 100 to 1,500 bytes a file (the 50,000-file memory site).
+     */
+    static final class Site {
+        final Path root;
+        final List<String> files = new ArrayList<>();
+        long bytes;
+
+        Site(Path root) {
+            this.root = root;
+        }
+
+        String describe() {
+            Map<String, Integer> byExt = new TreeMap<>();
+            for (String f : files) {
+                String name = f.substring(f.lastIndexOf('/') + 1);
+                byExt.merge(name.contains(".") ? name.substring(name.lastIndexOf('.') + 1) : "-", 1, Integer::sum);
+            }
+            return String.format(Locale.ROOT, "%s: %,d files, %.1f MB (%s)", root.getFileName(), files.size(), bytes / 1e6, byExt);
+        }
+
+        static final String[] WORDS = ("the a static site deploy cloud front bucket object cache page post tag feed image "
+                + "asset hugo build content change upload invalidate path request region edge origin header version "
+                + "release note guide write read list fast slow small large index section theme layout partial shortcode "
+                + "markdown front matter taxonomy term menu param config minify fingerprint resource bundle draft publish "
+                + "summary reading time author date series archive search json yaml toml git commit branch pipeline").split(" ");
+
+        static Site generate(Path root, int n, boolean small, long seed) throws IOException {
+            deleteTree(root);
+            Files.createDirectories(root);
+            Random rnd = new Random(seed);
+            Site site = new Site(root);
+            byte[] text = corpus(rnd);
+            List<String[]> plan = plan(n, rnd); // {path, kind}
+            for (String[] f : plan) {
+                int size = small ? 100 + rnd.nextInt(1400) : size(f[1], rnd, n);
+                byte[] body = f[1].equals("bin") || f[1].equals("img") ? binary(size, rnd) : text(text, f[0], size, rnd);
+                Path p = root.resolve(f[0]);
+                Files.createDirectories(p.getParent());
+                Files.write(p, body);
+                site.files.add(f[0]);
+                site.bytes += body.length;
+            }
+            return site;
+        }
+
+        static byte[] corpus(Random rnd) {
+            StringBuilder b = new StringBuilder(1 << 20);
+            while (b.length() < (1 << 20)) {
+                int sentence = 6 + rnd.nextInt(14);
+                b.append("<p>");
+                for (int i = 0; i < sentence; i++) b.append(i == 0 ? "" : " ").append(WORDS[rnd.nextInt(WORDS.length)]);
+                b.append(".</p>\n");
+            }
+            return b.toString().getBytes(StandardCharsets.UTF_8);
+        }
+
+        static byte[] text(byte[] corpus, String path, int size, Random rnd) {
+            byte[] head = ("<!doctype html><title>" + path + "</title><!-- " + Long.toHexString(rnd.nextLong()) + " -->\n")
+                    .getBytes(StandardCharsets.UTF_8);
+            byte[] out = new byte[Math.max(size, head.length)];
+            System.arraycopy(head, 0, out, 0, head.length);
+            int pos = head.length;
+            while (pos < out.length) {
+                int from = rnd.nextInt(corpus.length - 4096);
+                int len = Math.min(out.length - pos, 512 + rnd.nextInt(3584));
+                System.arraycopy(corpus, from, out, pos, len);
+                pos += len;
+            }
+            return out;
+        }
+
+        static byte[] binary(int size, Random rnd) {
+            byte[] out = new byte[size];
+            rnd.nextBytes(out);
+            if (size > 4) {
+                out[0] = (byte) 0xFF;
+                out[1] = (byte) 0xD8;
+                out[2] = (byte) 0xFF;
+                out[3] = (byte) 0xE0;
+            }
+            return out;
+        }
+
+        static int logUniform(Random rnd, int min, int max) {
+            return (int) Math.round(Math.exp(Math.log(min) + rnd.nextDouble() * (Math.log(max) - Math.log(min))));
+        }
+
+        static int size(String kind, Random rnd, int n) {
+            return switch (kind) {
+                case "html" -> logUniform(rnd, 4_000, 60_000);
+                case "xml" -> logUniform(rnd, 5_000, 80_000);
+                case "sitemap" -> Math.max(2_000, n * 60);
+                case "css" -> logUniform(rnd, 10_000, 80_000);
+                case "js" -> logUniform(rnd, 20_000, 200_000);
+                case "img" -> logUniform(rnd, 3_000, 200_000);
+                case "bin" -> logUniform(rnd, 1_000, 40_000);
+                default -> logUniform(rnd, 200, 2_000);
+            };
+        }
+
+        static String hex(Random rnd, int chars) {
+            byte[] b = new byte[(chars + 1) / 2];
+            rnd.nextBytes(b);
+            return HexFormat.of().formatHex(b).substring(0, chars);
+        }
+
+        static String slug(Random rnd) {
+            return WORDS[rnd.nextInt(WORDS.length)] + "-" + WORDS[rnd.nextInt(WORDS.length)] + "-" + WORDS[rnd.nextInt(WORDS.length)];
+        }
+
+        /** Paths and kinds: about 33% post pages, 40% images, 16% tag pages and feeds, the rest lists and assets. */
+        static List<String[]> plan(int n, Random rnd) {
+            List<String[]> fixed = new ArrayList<>();
+            for (String[] f : new String[][] {{"index.html", "html"}, {"index.xml", "xml"}, {"sitemap.xml", "sitemap"},
+                    {"404.html", "html"}, {"robots.txt", "txt"}, {"favicon.ico", "bin"}, {"site.webmanifest", "txt"},
+                    {"index.json", "xml"}, {"posts/index.html", "html"}, {"posts/index.xml", "xml"}, {"tags/index.html", "html"},
+                    {"categories/index.html", "html"}}) {
+                fixed.add(f);
+            }
+            int assets = Math.max(4, n / 200);
+            for (int i = 0; i < assets; i++) {
+                String kind = i % 3 == 0 ? "css" : i % 3 == 1 ? "js" : "bin";
+                String name = switch (kind) {
+                    case "css" -> "css/" + (i == 0 ? "main" : "style" + i) + ".min." + hex(rnd, 64) + ".css";
+                    case "js" -> "js/" + (i == 1 ? "main" : "bundle" + i) + ".min." + hex(rnd, 64) + ".js";
+                    default -> "fonts/font-" + i + "-" + hex(rnd, 8) + ".woff2";
+                };
+                fixed.add(new String[] {name, kind});
+            }
+            List<String[]> rest = new ArrayList<>();
+            int posts = (int) Math.round(n * 0.33);
+            int images = (int) Math.round(n * 0.40);
+            int tags = (int) Math.round(n * 0.08);
+            int categories = Math.max(1, (int) Math.round(n * 0.005));
+            List<String> postDirs = new ArrayList<>();
+            for (int i = 0; i < posts; i++) {
+                String dir = "posts/" + (2015 + i % 11) + "-" + slug(rnd) + "-" + i;
+                postDirs.add(dir);
+                rest.add(new String[] {dir + "/index.html", "html"});
+            }
+            for (int i = 0; i < images; i++) {
+                String dir = postDirs.isEmpty() ? "images" : postDirs.get(rnd.nextInt(postDirs.size()));
+                int w = new int[] {320, 640, 960, 1280, 1920}[rnd.nextInt(5)];
+                String ext = rnd.nextInt(4) == 0 ? "webp" : "jpg";
+                rest.add(new String[] {dir + "/photo-" + i + "_hu" + hex(rnd, 32) + "_" + (10_000 + rnd.nextInt(900_000)) + "_" + w
+                        + "x0_resize_q75_box." + ext, "img"});
+            }
+            for (int i = 0; i < tags; i++) {
+                String dir = "tags/" + WORDS[i % WORDS.length] + (i < WORDS.length ? "" : "-" + i);
+                rest.add(new String[] {dir + "/index.html", "html"});
+                rest.add(new String[] {dir + "/index.xml", "xml"});
+            }
+            for (int i = 0; i < categories; i++) {
+                String dir = "categories/" + WORDS[(i * 7) % WORDS.length] + "-" + i;
+                rest.add(new String[] {dir + "/index.html", "html"});
+                rest.add(new String[] {dir + "/index.xml", "xml"});
+            }
+            for (int i = 2; fixed.size() + rest.size() < n; i++) {
+                rest.add(new String[] {(i % 2 == 0 ? "page/" : "posts/page/") + (i / 2 + 1) + "/index.html", "html"});
+            }
+            Collections.shuffle(rest, rnd);
+            Map<String, String[]> unique = new LinkedHashMap<>();
+            for (String[] f : fixed) unique.putIfAbsent(f[0], f);
+            for (String[] f : rest) unique.putIfAbsent(f[0], f);
+            for (int i = 1_000_000; unique.size() < n; i++) unique.putIfAbsent("page/" + i + "/index.html", new String[] {"page/" + i + "/index.html", "html"});
+            return new ArrayList<>(unique.values()).subList(0, n);
+        }
+
+        /**
+         * Edits {@code count} entry points in place (HTML, feeds, sitemap: what a new post changes): the home page, its
+         * feed and the sitemap, then others drawn from {@code seed}; every other edit keeps the file's size.
+         * Returns the changed keys.
+         */
+        static Set<String> change(Path root, int count, long seed) throws IOException {
+            Random rnd = new Random(seed);
+            List<String> candidates;
+            try (Stream<Path> walk = Files.walk(root)) {
+                candidates = walk.filter(Files::isRegularFile).map(p -> root.relativize(p).toString().replace('\\', '/'))
+                        .filter(k -> k.endsWith(".html") || k.endsWith(".xml")).sorted().collect(Collectors.toCollection(ArrayList::new));
+            }
+            Set<String> chosen = new LinkedHashSet<>();
+            for (String k : List.of("index.html", "index.xml", "sitemap.xml")) if (candidates.contains(k)) chosen.add(k);
+            Collections.shuffle(candidates, rnd);
+            for (String k : candidates) {
+                if (chosen.size() >= count) break;
+                chosen.add(k);
+            }
+            int i = 0;
+            for (String key : chosen) {
+                Path p = root.resolve(key);
+                byte[] body = Files.readAllBytes(p);
+                if (i++ % 2 == 0) {
+                    // Same size: swap the case of the letters in a window (the text is words: something changes).
+                    int from = body.length <= 256 ? 0 : rnd.nextInt(body.length - 256);
+                    for (int j = from; j < Math.min(body.length, from + 256); j++) {
+                        if (Character.isLetter(body[j])) body[j] ^= 0x20;
+                    }
+                    Files.write(p, body);
+                } else {
+                    Files.write(p, ("<!-- edit " + seed + " " + Long.toHexString(rnd.nextLong()) + " -->\n").getBytes(StandardCharsets.UTF_8),
+                            java.nio.file.StandardOpenOption.APPEND);
+                }
+            }
+            return chosen;
+        }
+    }
+
+    // ------------------------------------------------------------------ report
+
+    record Stats(double median, double min, double max, int n) {
+        static Stats of(List<Double> values) {
+            List<Double> v = new ArrayList<>(values);
+            Collections.sort(v);
+            if (v.isEmpty()) return new Stats(Double.NaN, Double.NaN, Double.NaN, 0);
+            int n = v.size();
+            double median = n % 2 == 1 ? v.get(n / 2) : (v.get(n / 2 - 1) + v.get(n / 2)) / 2;
+            return new Stats(median, v.get(0), v.get(n - 1), n);
+        }
+    }
+
+    /** One line of the table: a tool in a scenario over its runs (run 0, a seed, stands alone). */
+    record Row(String scenario, String tool, List<Measure> runs) {
+        Stats seconds() {
+            return Stats.of(runs.stream().map(m -> m.seconds).toList());
+        }
+
+        double medianOf(java.util.function.ToDoubleFunction<Measure> f) {
+            return Stats.of(runs.stream().map(f::applyAsDouble).toList()).median();
+        }
+
+        String requests() {
+            Map<String, Long> med = new LinkedHashMap<>();
+            Set<String> kinds = new TreeSet<>();
+            runs.forEach(m -> kinds.addAll(m.requests.keySet()));
+            for (String k : KINDS) if (kinds.contains(k)) med.put(k, (long) medianOf(m -> m.kind(k)));
+            for (String k : kinds) if (!KINDS.contains(k)) med.put(k, (long) medianOf(m -> m.kind(k)));
+            if (med.values().stream().anyMatch(v -> v < 0)) return "not counted";
+            String s = requestSummary(med);
+            long cf = (long) medianOf(m -> m.cloudFrontRequests);
+            return cf > 0 ? s + " + CloudFront " + cf : s;
+        }
+
+        boolean failed() {
+            return runs.stream().anyMatch(m -> m.exit != 0);
+        }
+    }
+
+    record Ratio(String name, String goal, double limit, boolean strict, List<Double> perRun, String note) {
+        Stats stats() {
+            return Stats.of(perRun);
+        }
+
+        String verdict() {
+            if (perRun.isEmpty()) return "not measured";
+            double m = stats().median();
+            return (strict ? m < limit : m <= limit) ? "met" : "not met";
+        }
+    }
+
+    static final class Report {
+        final Map<String, String> machine;
+        final Duration took;
+        final List<Row> rows = new ArrayList<>();
+        final List<Ratio> ratios = new ArrayList<>();
+        final List<String[]> headline = new ArrayList<>(); // {name, value, goal, verdict}
+
+        Report(Map<String, String> machine, Duration took) {
+            this.machine = machine;
+            this.took = took;
+            Map<String, List<Measure>> byKey = new LinkedHashMap<>();
+            for (Measure m : measures) byKey.computeIfAbsent(m.scenario + "\u0000" + m.tool, k -> new ArrayList<>()).add(m);
+            for (var e : byKey.entrySet()) {
+                String[] k = e.getKey().split("\u0000");
+                rows.add(new Row(k[0], k[1], e.getValue()));
+            }
+            ratio("1% change: deploy-site / (aws s3 sync --delete + invalidation /*)", "<= 1/3", 1.0 / 3, false, S3, "deploy-site",
+                    "aws s3 sync + invalidation", "");
+            ratio("1% change: deploy-site / rclone sync --checksum --fast-list", "<= 1.0", 1.0, false, S3, "deploy-site", "rclone sync",
+                    "rclone does not invalidate; deploy-site's time includes its invalidation");
+            ratio("1% change: deploy-site / s3cmd sync", "(no goal)", Double.NaN, false, S3, "deploy-site", "s3cmd sync", "");
+            ratio("full upload: deploy-site / aws s3 sync", "< 1.0 (issue 3: ahead of); later <= 0.8", 1.0, true, S2, "deploy-site",
+                    "aws s3 sync", "bound by moto, one Python process: compare the moto CPU s and CPU s columns");
+            ratio("one invalidation: invalidate / aws cloudfront create-invalidation", "<= 1.5 (aim 1.0)", 1.5, false, S1, "invalidate",
+                    "aws cloudfront", "");
+            ratio(String.format(Locale.ROOT, "unchanged %,d: deploy-site / rclone sync", scaled(5000)), "(no goal)", Double.NaN, false, S4, "deploy-site", "rclone sync", "");
+            Row unchanged = row(S4, "deploy-site");
+            if (unchanged != null) {
+                int files = scaled(5000);
+                long lists = (long) unchanged.medianOf(m -> m.kind("LIST"));
+                long perObject = (long) unchanged.medianOf(m -> m.kind("PUT") + m.kind("GET") + m.kind("HEAD") + m.kind("POST") + m.kind("DELETE"));
+                long expected = (files + 999) / 1000;
+                headline.add(new String[] {"unchanged " + String.format(Locale.ROOT, "%,d", files) + ": LIST requests (median)", Long.toString(lists),
+                        "= ceil(" + files + "/1000) = " + expected + ", no per-object request",
+                        lists == expected && perObject == 0 ? "met" : "not met (" + perObject + " other requests)"});
+            }
+            Row mem = row(S5, "deploy-site");
+            if (mem != null) {
+                double kb = mem.medianOf(m -> m.maxRssKb);
+                double scriptKb = mem.medianOf(m -> m.scriptJvmKb);
+                headline.add(new String[] {"unchanged " + String.format(Locale.ROOT, "%,d", scaled(50000))
+                        + ": peak RSS (median, /usr/bin/time %M = max of JBang's JVM and the script's)",
+                        String.format(Locale.ROOT, "%.0f MB (script JVM alone %.0f MB)", kb / 1024, scriptKb / 1024), "< 300 MB",
+                        kb / 1024 < 300 ? "met" : "not met"});
+            }
+        }
+
+        Row row(String scenario, String tool) {
+            return rows.stream().filter(r -> r.scenario.equals(scenario) && r.tool.equals(tool)).findFirst().orElse(null);
+        }
+
+        void ratio(String name, String goal, double limit, boolean strict, String scenario, String a, String b, String note) {
+            Row ra = row(scenario, a);
+            Row rb = row(scenario, b);
+            if (ra == null || rb == null) return;
+            List<Double> per = new ArrayList<>();
+            for (Measure x : ra.runs) {
+                for (Measure y : rb.runs) {
+                    if (x.run == y.run && x.run > 0 && x.exit == 0 && y.exit == 0 && y.seconds > 0) per.add(x.seconds / y.seconds);
+                }
+            }
+            ratios.add(new Ratio(name, goal, limit, strict, per, note));
+        }
+
+        static String f2(double d) {
+            return Double.isNaN(d) ? "-" : String.format(Locale.ROOT, "%.2f", d);
+        }
+
+        static String mb(long bytes) {
+            return bytes < 0 ? "-" : String.format(Locale.ROOT, "%.1f MB", bytes / 1e6);
+        }
+
+        List<String[]> table() {
+            List<String[]> t = new ArrayList<>();
+            t.add(new String[] {"scenario", "tool", "runs", "median s", "min s", "max s", "requests (median per run)", "uploads", "uploaded",
+                    "CPU s", "moto CPU s", "peak RSS", "JVM start s"});
+            for (Row r : rows) {
+                Stats s = r.seconds();
+                double rss = r.medianOf(m -> m.maxRssKb);
+                double jvm = r.medianOf(m -> m.scriptJvmStart);
+                double cpu = r.medianOf(m -> m.cpu);
+                double motoCpu = r.medianOf(m -> m.motoCpu);
+                long uploads = (long) r.medianOf(m -> m.uploads);
+                long bytes = (long) r.medianOf(m -> m.bytes);
+                boolean counted = !r.requests().equals("not counted");
+                t.add(new String[] {r.scenario, r.tool + (r.failed() ? " (FAILED)" : ""), r.runs.get(0).run == 0 ? "seed" : Integer.toString(s.n()),
+                        f2(s.median()), f2(s.min()), f2(s.max()), r.requests(), counted ? Long.toString(uploads) : "-",
+                        counted ? mb(bytes) : "-", cpu >= 0 ? f2(cpu) : "-", motoCpu >= 0 ? f2(motoCpu) : "-", rss > 0 ? String.format(Locale.ROOT, "%.0f MB", rss / 1024) : "-",
+                        jvm >= 0 ? f2(jvm) : "-"});
+            }
+            return t;
+        }
+
+        List<String[]> ratioTable() {
+            List<String[]> t = new ArrayList<>();
+            t.add(new String[] {"ratio (same run, then median)", "median", "min", "max", "goal", "verdict"});
+            for (Ratio r : ratios) {
+                Stats s = r.stats();
+                t.add(new String[] {r.name + (r.note.isEmpty() ? "" : " (" + r.note + ")"), f2(s.median()), f2(s.min()), f2(s.max()), r.goal,
+                        Double.isNaN(r.limit) ? "-" : r.verdict()});
+            }
+            for (String[] h : headline) t.add(new String[] {h[0], h[1], "", "", h[2], h[3]});
+            return t;
+        }
+
+        String text() {
+            StringBuilder b = new StringBuilder();
+            b.append(aligned(table())).append('\n').append(aligned(ratioTable())).append('\n');
+            for (String c : checks) b.append("check ").append(c).append('\n');
+            for (String n : notes) b.append("note: ").append(n).append('\n');
+            b.append(String.format(Locale.ROOT, "benchmark took %.0f s", took.toMillis() / 1000.0));
+            return b.toString();
+        }
+
+        static String aligned(List<String[]> t) {
+            int[] w = new int[t.get(0).length];
+            for (String[] r : t) for (int i = 0; i < r.length; i++) w[i] = Math.max(w[i], r[i].length());
+            StringBuilder b = new StringBuilder();
+            for (String[] r : t) {
+                for (int i = 0; i < r.length; i++) b.append(String.format("%-" + w[i] + "s", r[i])).append(i + 1 < r.length ? "  " : "");
+                b.append('\n');
+            }
+            return b.toString();
+        }
+
+        static String md(List<String[]> t) {
+            StringBuilder b = new StringBuilder();
+            for (int i = 0; i < t.size(); i++) {
+                b.append("| ").append(Stream.of(t.get(i)).map(c -> c.replace("|", "\\|")).collect(Collectors.joining(" | "))).append(" |\n");
+                if (i == 0) b.append("|").append("---|".repeat(t.get(0).length)).append('\n');
+            }
+            return b.toString();
+        }
+
+        String markdown() {
+            StringBuilder b = new StringBuilder();
+            b.append("# Benchmark results\n\n");
+            b.append("Made by `").append(machine.get("command")).append("` on ").append(machine.get("date"))
+                    .append(String.format(Locale.ROOT, " in %.0f s.", took.toMillis() / 1000.0))
+                    .append(" Everything ran on 127.0.0.1: moto's S3 server behind the request-counting S3FaultProxy, and the CloudFront")
+                    .append(" emulator. Times are whole processes as users run them (`./jbang ALIAS`, `aws`, `rclone`, `s3cmd`), tools")
+                    .append(" interleaved run by run; ratios are taken within each run, then the median. Numbers only: nothing is asserted.\n\n");
+            b.append("## Machine\n\n");
+            List<String[]> m = new ArrayList<>();
+            m.add(new String[] {"what", "value"});
+            machine.forEach((k, v) -> m.add(new String[] {k, v}));
+            b.append(md(m)).append('\n');
+            b.append("## Ratios and goals\n\n").append(md(ratioTable())).append('\n');
+            b.append("## Runs\n\n").append(md(table())).append('\n');
+            b.append("""
+                    Columns: *requests* are the S3 requests the proxy saw per run (LIST = ListObjects/ListObjectsV2, the others by HTTP
+                    method), plus CloudFront requests the emulator saw; *uploads* the PutObject requests; *uploaded* their payload bytes
+                    (`x-amz-decoded-content-length`, else `Content-Length`); *CPU s* user + system CPU of the tool's processes
+                    (`/usr/bin/time`), *moto CPU s* what moto's server process spent meanwhile; *peak RSS* from `/usr/bin/time -f %M`: for `./jbang` that is
+                    the larger of JBang's own JVM and the script's JVM (the launcher execs the script's JVM in the same process), not
+                    their sum; *JVM start s*: when the script's JVM appeared (the time the launcher and JBang's JVM took before it).
+
+                    """);
+            if (!checks.isEmpty()) {
+                b.append("## Checks\n\n");
+                for (String c : checks) b.append("- ").append(c).append('\n');
+                b.append('\n');
+            }
+            b.append("## Method\n\n");
+            b.append(method());
+            if (!notes.isEmpty()) {
+                b.append("\n## Notes\n\n");
+                for (String n : notes) b.append("- ").append(n).append('\n');
+            }
+            return b.toString();
+        }
+
+        String method() {
+            return String.format(Locale.ROOT, """
+                    - Sites are generated from a fixed seed: %,d files (about 33%% post pages `posts/SLUG/index.html`, 40%% processed
+                      images with fingerprinted names beside them, 3 KB to 200 KB, tag and category pages with feeds, pagination,
+                      fingerprinted CSS/JS, fonts, home page, feeds, sitemap, search index); the same shapes at %,d files for the
+                      unchanged check and %,d files of 100 to 1,500 bytes for memory.
+                    - 1: `./jbang invalidate -c DIST /index.html` vs `aws cloudfront create-invalidation`, both with `--endpoint-url`,
+                      after one untimed warm-up each; %d runs each.
+                    - 2: each run uploads into a new empty bucket (`deploy-site --no-invalidate` vs `aws s3 sync`); %d runs each.
+                    - 3: each tool has its own bucket holding the original site (the buckets of scenario 2); run r copies the
+                      checkout of run r-1 to a new folder (new modification times, as a fresh CI checkout) and edits %d entry
+                      points (home page, its feed, the sitemap and random pages; half keep their size), so every tool syncs exactly
+                      the same change each run. `deploy-site` (finds the distribution by its bucket, invalidates the changed URLs)
+                      vs `aws s3 sync --delete` + `aws cloudfront create-invalidation --paths "/*"` (timed together) vs `rclone sync
+                      --checksum --fast-list` vs `s3cmd sync --delete-removed`; %d runs each.
+                    - 4: the %,d-file site is uploaded once by deploy-site (the seed row), then each run deploys a fresh copy;
+                      rclone alongside for reference; %d runs.
+                    - 5: the %,d-file site deployed unchanged %d times (no fresh copy: deploy-site never looks at modification
+                      times). The bucket is bench/ListingStub.java behind a second proxy: it lists the folder as S3 lists it after an
+                      upload (size, MD5 ETag) and refuses anything else; `--memory-on-moto` seeds moto with the objects instead.
+                    - Run counts: moto handles about 300 small PUTs a second on one core, so these keep the whole run under
+                      10 minutes on 2 cores; the benchmark JVM (proxy, emulator) and moto share the cores with the tool measured.
+                    - Every tool gets only PATH, HOME, JAVA_HOME, JBang's variables, fake keys, `AWS_REGION`/`AWS_DEFAULT_REGION`
+                      us-east-1, `AWS_EC2_METADATA_DISABLED=true`, endpoints on 127.0.0.1 (`AWS_ENDPOINT_URL` to a closed local port
+                      as a safety net), no AWS config files, and rclone/s3cmd configurations generated for the proxy.
+                    """, scaled(3000), scaled(5000), scaled(50000), invalidationRuns, runs, CHANGED_FILES, runs, scaled(5000), runs,
+                    scaled(50000), runs);
+        }
+
+        String json() {
+            StringBuilder b = new StringBuilder();
+            b.append("{\n  \"machine\": {");
+            int i = 0;
+            for (var e : machine.entrySet()) b.append(i++ == 0 ? "\n" : ",\n").append("    ").append(q(e.getKey())).append(": ").append(q(e.getValue()));
+            b.append("\n  },\n  \"settings\": {\"runs\": ").append(runs).append(", \"invalidation_runs\": ").append(invalidationRuns)
+                    .append(", \"scale\": ").append(scale).append(", \"files\": [").append(scaled(3000)).append(", ").append(scaled(5000))
+                    .append(", ").append(scaled(50000)).append("], \"changed_files\": ").append(CHANGED_FILES).append(", \"seed\": ").append(SEED)
+                    .append("},\n  \"wall_seconds\": ").append(took.toMillis() / 1000.0).append(",\n  \"rows\": [");
+            i = 0;
+            for (Row r : rows) {
+                Stats s = r.seconds();
+                b.append(i++ == 0 ? "\n" : ",\n").append("    {\"scenario\": ").append(q(r.scenario)).append(", \"tool\": ").append(q(r.tool))
+                        .append(", \"median_s\": ").append(num(s.median())).append(", \"min_s\": ").append(num(s.min()))
+                        .append(", \"max_s\": ").append(num(s.max())).append(", \"runs\": [");
+                int j = 0;
+                for (Measure m : r.runs) {
+                    b.append(j++ == 0 ? "\n" : ",\n").append("      {\"run\": ").append(m.run).append(", \"seconds\": ").append(num(m.seconds))
+                            .append(", \"exit\": ").append(m.exit).append(", \"requests\": {");
+                    int k = 0;
+                    for (var e : m.requests.entrySet()) b.append(k++ == 0 ? "" : ", ").append(q(e.getKey())).append(": ").append(e.getValue());
+                    b.append("}, \"cloudfront_requests\": ").append(m.cloudFrontRequests).append(", \"uploads\": ").append(m.uploads)
+                            .append(", \"uploaded_bytes\": ").append(m.bytes).append(", \"cpu_s\": ").append(num(m.cpu))
+                            .append(", \"moto_cpu_s\": ").append(num(m.motoCpu)).append(", \"peak_rss_kb\": ").append(m.maxRssKb)
+                            .append(", \"script_jvm_hwm_kb\": ").append(m.scriptJvmKb).append(", \"jbang_jvm_hwm_kb\": ").append(m.jbangJvmKb)
+                            .append(", \"script_jvm_start_s\": ").append(num(m.scriptJvmStart)).append(", \"note\": ").append(q(m.note)).append('}');
+                }
+                b.append("\n    ]}");
+            }
+            b.append("\n  ],\n  \"ratios\": [");
+            i = 0;
+            for (Ratio r : ratios) {
+                Stats s = r.stats();
+                b.append(i++ == 0 ? "\n" : ",\n").append("    {\"name\": ").append(q(r.name)).append(", \"per_run\": ")
+                        .append(r.perRun.stream().map(run.Report::num).collect(Collectors.joining(", ", "[", "]")))
+                        .append(", \"median\": ").append(num(s.median())).append(", \"min\": ").append(num(s.min())).append(", \"max\": ")
+                        .append(num(s.max())).append(", \"goal\": ").append(q(r.goal)).append(", \"verdict\": ")
+                        .append(q(Double.isNaN(r.limit) ? "-" : r.verdict())).append(", \"note\": ").append(q(r.note)).append('}');
+            }
+            b.append("\n  ],\n  \"headline\": [");
+            i = 0;
+            for (String[] h : headline) {
+                b.append(i++ == 0 ? "\n" : ",\n").append("    {\"name\": ").append(q(h[0])).append(", \"value\": ").append(q(h[1]))
+                        .append(", \"goal\": ").append(q(h[2])).append(", \"verdict\": ").append(q(h[3])).append('}');
+            }
+            b.append("\n  ],\n  \"checks\": ").append(checks.stream().map(run.Report::q).collect(Collectors.joining(", ", "[", "]")))
+                    .append(",\n  \"notes\": ").append(notes.stream().map(run.Report::q).collect(Collectors.joining(", ", "[", "]")))
+                    .append("\n}\n");
+            return b.toString();
+        }
+
+        static String num(double d) {
+            return Double.isNaN(d) || d < 0 && d == -1 ? "null" : String.format(Locale.ROOT, "%.3f", d);
+        }
+
+        static String q(String s) {
+            StringBuilder b = new StringBuilder("\"");
+            for (char c : s.toCharArray()) {
+                switch (c) {
+                    case '"' -> b.append("\\\"");
+                    case '\\' -> b.append("\\\\");
+                    case '\n' -> b.append("\\n");
+                    default -> {
+                        if (c < 0x20) b.append(String.format("\\u%04x", (int) c));
+                        else b.append(c);
+                    }
+                }
+            }
+            return b.append('"').toString();
+        }
+    }
+}
