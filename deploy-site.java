@@ -57,6 +57,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -296,16 +297,18 @@ class DeploySite implements Callable<Integer> {
             throw new Invalidations.UsageError("--distribution-id and --distribution are exclusive");
         }
 
-        List<Site.LocalFile> local = Local.scan(source, where.prefix(), includeHidden, excludes, rules, log);
-        if (local.isEmpty() && !allowEmpty) {
-            throw new Invalidations.Failure("refused: " + source + " holds no file to upload, and deploying it would delete the whole site; "
-                    + "nothing was changed (--allow-empty deploys it anyway)");
-        }
-
-        try (Bucket bucket = Bucket.connect(where.bucket(), s3Settings(), concurrency);
-             Invalidations.CloudFront cloudFront = noInvalidate ? null
-                     : Invalidations.CloudFront.connect(credentials(), cloudFrontEndpointUrl, log)) {
-            List<Site.RemoteObject> remote = bucket.list(where.prefix());
+        // The clients, the listing and the distribution are made ready in the background while the files are hashed.
+        try (Remote ready = Remote.start(() -> Bucket.connect(where.bucket(), s3Settings(), concurrency), where.prefix(),
+                noInvalidate ? null : () -> Invalidations.CloudFront.connect(credentials(), cloudFrontEndpointUrl, log),
+                cloudFront -> findDistribution(cloudFront, where, log))) {
+            List<Site.LocalFile> local = Local.scan(source, where.prefix(), includeHidden, excludes, rules, log);
+            if (local.isEmpty() && !allowEmpty) {
+                throw new Invalidations.Failure("refused: " + source + " holds no file to upload, and deploying it would delete the whole site; "
+                        + "nothing was changed (--allow-empty deploys it anyway)");
+            }
+            Bucket bucket = ready.bucket();
+            Invalidations.CloudFront cloudFront = ready.cloudFront();
+            List<Site.RemoteObject> remote = ready.listing();
             Site.Plan plan = Site.plan(local, remote, where.prefix(), excludes, includeHidden, force,
                     bucket.storedChecksums(Site.needsStoredChecksum(local, remote), log));
             if (refreshHeaders) {
@@ -317,7 +320,7 @@ class DeploySite implements Callable<Integer> {
             }
             if (noDelete) plan = plan.withoutDeletions();
 
-            Site.Cdn cdn = cloudFront == null ? null : findDistribution(cloudFront, where, log);
+            Site.Cdn cdn = ready.cdn();
             Site.InvalidationPlan invalidation = cdn == null ? null
                     : Site.planInvalidation(plan.changedKeys(), plan.deletions(), local, remote, cdn.originPath(), maxPaths, log::note);
             Report report = new Report(where, plan, cdn, invalidation, dryRun);
@@ -854,7 +857,7 @@ class DeploySite implements Callable<Integer> {
                 public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
                     String rel = relative(root, dir);
                     if (!rel.isEmpty() && !includeHidden && Site.isHidden(rel)) return FileVisitResult.SKIP_SUBTREE;
-                    if (!dir.toRealPath().startsWith(realRoot)) {
+                    if (Files.isSymbolicLink(dir) && !dir.toRealPath().startsWith(realRoot)) {
                         outside.add(rel);
                         return FileVisitResult.SKIP_SUBTREE;
                     }
@@ -867,7 +870,7 @@ class DeploySite implements Callable<Integer> {
                     if (!includeHidden && Site.isHidden(rel)) return FileVisitResult.CONTINUE;
                     if (excluded.stream().anyMatch(m -> Site.matches(m, rel))) return FileVisitResult.CONTINUE;
                     if (!attrs.isRegularFile()) return FileVisitResult.CONTINUE;
-                    if (!file.toRealPath().startsWith(realRoot)) {
+                    if (Files.isSymbolicLink(file) && !file.toRealPath().startsWith(realRoot)) {
                         outside.add(rel);
                         return FileVisitResult.CONTINUE;
                     }
@@ -927,14 +930,18 @@ class DeploySite implements Callable<Integer> {
             return tmp;
         }
 
-        /** One pass over the bytes: the whole MD5, and the MD5 of each part as the multipart ETag needs. */
+        /**
+         * One pass over the bytes: the MD5 of each 8 MiB part (the multipart ETag) and of the whole. Each byte is digested
+         * once until the first part is full: up to there the part's MD5 is the file's, which is all most site files need.
+         */
         static final class Digests extends OutputStream {
-            private final MessageDigest whole = md5Digest();
             private MessageDigest part = md5Digest();
+            private MessageDigest whole; // a copy of the first part's state once it is full, then updated alongside
             private final ByteArrayOutputStream partDigests = new ByteArrayOutputStream();
             long size;
             private long inPart;
-            int parts;
+            private int parts;
+            private String md5;
 
             @Override
             public void write(int b) {
@@ -943,15 +950,18 @@ class DeploySite implements Callable<Integer> {
 
             @Override
             public void write(byte[] b, int off, int len) {
-                whole.update(b, off, len);
-                size += len;
                 while (len > 0) {
                     int n = (int) Math.min(len, Site.PART_SIZE - inPart);
                     part.update(b, off, n);
+                    if (whole != null) whole.update(b, off, n);
                     inPart += n;
+                    size += n;
                     off += n;
                     len -= n;
-                    if (inPart == Site.PART_SIZE) endPart();
+                    if (inPart == Site.PART_SIZE) {
+                        if (whole == null) whole = copy(part);
+                        endPart();
+                    }
                 }
             }
 
@@ -963,12 +973,22 @@ class DeploySite implements Callable<Integer> {
             }
 
             String md5() {
-                return HexFormat.of().formatHex(whole.digest());
+                if (md5 == null) md5 = HexFormat.of().formatHex(whole != null ? whole.digest() : part.digest());
+                return md5;
             }
 
             String multipartEtag() {
+                md5();
                 if (inPart > 0) endPart();
                 return HexFormat.of().formatHex(md5Digest().digest(partDigests.toByteArray())) + "-" + parts;
+            }
+
+            private static MessageDigest copy(MessageDigest d) {
+                try {
+                    return (MessageDigest) d.clone();
+                } catch (CloneNotSupportedException e) {
+                    throw new IllegalStateException(e);
+                }
             }
         }
 
@@ -990,6 +1010,82 @@ class DeploySite implements Callable<Integer> {
 
         record Outcome(List<Site.Upload> done, long bytes, Map<String, String> failed) {
             static final Outcome NONE = new Outcome(List.of(), 0, Map.of());
+        }
+    }
+
+    /** The remote side, made ready on its own threads while the local files are hashed on every core. */
+    static final class Remote implements AutoCloseable {
+        interface Step<T> {
+            T run() throws Exception;
+        }
+
+        private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "remote");
+            t.setDaemon(true);
+            return t;
+        });
+        private CompletableFuture<Bucket> bucket;
+        private CompletableFuture<List<Site.RemoteObject>> listing;
+        private CompletableFuture<Invalidations.CloudFront> cloudFront;
+        private CompletableFuture<Site.Cdn> cdn;
+
+        static Remote start(Step<Bucket> connectBucket, String prefix, Step<Invalidations.CloudFront> connectCloudFront,
+                            java.util.function.Function<Invalidations.CloudFront, Site.Cdn> findDistribution) {
+            Remote r = new Remote();
+            r.bucket = r.async(connectBucket);
+            r.listing = r.bucket.thenApplyAsync(b -> b.list(prefix), r.threads);
+            r.cloudFront = connectCloudFront == null ? CompletableFuture.completedFuture(null) : r.async(connectCloudFront);
+            r.cdn = r.cloudFront.thenApplyAsync(c -> c == null ? null : findDistribution.apply(c), r.threads);
+            return r;
+        }
+
+        private <T> CompletableFuture<T> async(Step<T> step) {
+            return CompletableFuture.supplyAsync(() -> {
+                try {
+                    return step.run();
+                } catch (RuntimeException e) {
+                    throw e;
+                } catch (Exception e) {
+                    throw new java.util.concurrent.CompletionException(e);
+                }
+            }, threads);
+        }
+
+        Bucket bucket() throws Exception {
+            return join(bucket);
+        }
+
+        List<Site.RemoteObject> listing() throws Exception {
+            return join(listing);
+        }
+
+        Invalidations.CloudFront cloudFront() throws Exception {
+            return join(cloudFront);
+        }
+
+        Site.Cdn cdn() throws Exception {
+            return join(cdn);
+        }
+
+        /** The step's own exception, not the future's wrapper: the error line names the AWS error code. */
+        private static <T> T join(CompletableFuture<T> future) throws Exception {
+            try {
+                return future.join();
+            } catch (java.util.concurrent.CompletionException e) {
+                if (e.getCause() instanceof Exception cause) throw cause;
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() {
+            bucket.whenComplete((b, e) -> {
+                if (b != null) b.close();
+            });
+            cloudFront.whenComplete((c, e) -> {
+                if (c != null) c.close();
+            });
+            threads.shutdown();
         }
     }
 
