@@ -289,6 +289,7 @@ class DeploySite implements Callable<Integer> {
         Invalidations.Log log = new Invalidations.Log(NAME, err, verbose);
         Site.Target where = Site.Target.parse(target);
         Site.Rules rules = Site.Rules.of(contentTypes, cacheControls, preset, gzip);
+        Site.matchers(excludes); // a malformed --exclude is a usage error before anything is contacted
         if (concurrency < 1 || concurrency > 256) throw new Invalidations.UsageError("--concurrency must be between 1 and 256");
         if (maxPaths < 1) throw new Invalidations.UsageError("--max-paths must be at least 1");
         if (maxDelete < 0) throw new Invalidations.UsageError("--max-delete must be 0 or more");
@@ -298,9 +299,11 @@ class DeploySite implements Callable<Integer> {
         }
 
         // The clients, the listing and the distribution are made ready in the background while the files are hashed.
+        // The lookup's notes wait until its result is used: a run that fails first (no such bucket) shows its error alone.
+        List<String> cdnNotes = java.util.Collections.synchronizedList(new ArrayList<>());
         try (Remote ready = Remote.start(() -> Bucket.connect(where.bucket(), s3Settings(), concurrency), where.prefix(),
                 noInvalidate ? null : () -> Invalidations.CloudFront.connect(credentials(), cloudFrontEndpointUrl, log),
-                cloudFront -> findDistribution(cloudFront, where, log))) {
+                cloudFront -> findDistribution(cloudFront, where, cdnNotes::add))) {
             List<Site.LocalFile> local = Local.scan(source, where.prefix(), includeHidden, excludes, rules, log);
             if (local.isEmpty() && !allowEmpty) {
                 throw new Invalidations.Failure("refused: " + source + " holds no file to upload, and deploying it would delete the whole site; "
@@ -321,6 +324,7 @@ class DeploySite implements Callable<Integer> {
             if (noDelete) plan = plan.withoutDeletions();
 
             Site.Cdn cdn = ready.cdn();
+            cdnNotes.forEach(log::note);
             Site.InvalidationPlan invalidation = cdn == null ? null
                     : Site.planInvalidation(plan.changedKeys(), plan.deletions(), local, remote, cdn.originPath(), maxPaths, log::note);
             Report report = new Report(where, plan, cdn, invalidation, dryRun);
@@ -366,7 +370,7 @@ class DeploySite implements Callable<Integer> {
         }
     }
 
-    private Site.Cdn findDistribution(Invalidations.CloudFront cloudFront, Site.Target where, Invalidations.Log log) {
+    private Site.Cdn findDistribution(Invalidations.CloudFront cloudFront, Site.Target where, Consumer<String> note) {
         String id = distributionId != null ? distributionId : env.get("CLOUDFRONT_DISTRIBUTION_ID");
         Invalidations.Distribution distribution;
         if (id != null && !id.isBlank() && distributionName == null) {
@@ -376,7 +380,7 @@ class DeploySite implements Callable<Integer> {
         } else {
             List<Invalidations.Distribution> serving = Invalidations.servingBucket(cloudFront.distributions(), where.bucket());
             if (serving.isEmpty()) {
-                log.note("no CloudFront distribution has the bucket " + where.bucket() + " as origin: nothing to invalidate");
+                note.accept("no CloudFront distribution has the bucket " + where.bucket() + " as origin: nothing to invalidate");
                 return null;
             }
             if (serving.size() > 1) {
@@ -385,7 +389,7 @@ class DeploySite implements Callable<Integer> {
             }
             distribution = serving.get(0);
         }
-        String originPath = Site.originPath(distribution, where, log::note);
+        String originPath = Site.originPath(distribution, where, note);
         return new Site.Cdn(distribution.id(), originPath);
     }
 
@@ -603,7 +607,16 @@ class DeploySite implements Callable<Integer> {
         }
 
         static List<PathMatcher> matchers(List<String> globs) {
-            return globs.stream().map(g -> FileSystems.getDefault().getPathMatcher("glob:" + g)).toList();
+            return globs.stream().map(g -> glob("--exclude", g)).toList();
+        }
+
+        /** A glob of an option; a malformed one ("[a", "*.{css") is a usage error naming the option, not a PatternSyntaxException. */
+        static PathMatcher glob(String option, String glob) {
+            try {
+                return FileSystems.getDefault().getPathMatcher("glob:" + glob);
+            } catch (java.util.regex.PatternSyntaxException e) {
+                throw new Invalidations.UsageError(option + " " + Invalidations.quote(glob) + " is not a valid glob: " + e.getDescription());
+            }
         }
 
         static boolean matches(PathMatcher matcher, String relative) {
@@ -665,7 +678,7 @@ class DeploySite implements Callable<Integer> {
         record Rules(List<Map.Entry<PathMatcher, String>> contentTypes, List<Map.Entry<PathMatcher, String>> cacheControls,
                      Preset preset, PathMatcher gzip, boolean gzipTextOnly) {
             static Rules of(List<String> contentTypes, List<String> cacheControls, Preset preset, String gzipGlob) {
-                PathMatcher gzip = gzipGlob == null ? null : FileSystems.getDefault().getPathMatcher("glob:" + gzipGlob);
+                PathMatcher gzip = gzipGlob == null ? null : glob("--gzip", gzipGlob);
                 return new Rules(pairs("--content-type", contentTypes), pairs("--cache-control", cacheControls), preset,
                         gzip, GZIP_TEXT.equals(gzipGlob));
             }
@@ -677,7 +690,7 @@ class DeploySite implements Callable<Integer> {
                     if (eq <= 0 || eq == rule.length() - 1) {
                         throw new Invalidations.UsageError(option + " " + Invalidations.quote(rule) + " is not GLOB=VALUE");
                     }
-                    pairs.add(Map.entry(FileSystems.getDefault().getPathMatcher("glob:" + rule.substring(0, eq)), rule.substring(eq + 1)));
+                    pairs.add(Map.entry(glob(option, rule.substring(0, eq)), rule.substring(eq + 1)));
                 }
                 return pairs;
             }
@@ -852,11 +865,16 @@ class DeploySite implements Callable<Integer> {
             List<PathMatcher> excluded = Site.matchers(excludes);
             List<String[]> found = new ArrayList<>(); // relative path, file
             List<String> outside = new ArrayList<>();
+            List<String> notUtf8 = new ArrayList<>(); // S3 keys are UTF-8: such a name would become a mangled key
             Files.walkFileTree(root, EnumSet.of(FileVisitOption.FOLLOW_LINKS), Integer.MAX_VALUE, new SimpleFileVisitor<>() {
                 @Override
                 public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
                     String rel = relative(root, dir);
                     if (!rel.isEmpty() && !includeHidden && Site.isHidden(rel)) return FileVisitResult.SKIP_SUBTREE;
+                    if (!rel.isEmpty() && !utf8Name(dir)) {
+                        notUtf8.add(rel);
+                        return FileVisitResult.SKIP_SUBTREE;
+                    }
                     if (Files.isSymbolicLink(dir) && !dir.toRealPath().startsWith(realRoot)) {
                         outside.add(rel);
                         return FileVisitResult.SKIP_SUBTREE;
@@ -870,6 +888,10 @@ class DeploySite implements Callable<Integer> {
                     if (!includeHidden && Site.isHidden(rel)) return FileVisitResult.CONTINUE;
                     if (excluded.stream().anyMatch(m -> Site.matches(m, rel))) return FileVisitResult.CONTINUE;
                     if (!attrs.isRegularFile()) return FileVisitResult.CONTINUE;
+                    if (!utf8Name(file)) {
+                        notUtf8.add(rel);
+                        return FileVisitResult.CONTINUE;
+                    }
                     if (Files.isSymbolicLink(file) && !file.toRealPath().startsWith(realRoot)) {
                         outside.add(rel);
                         return FileVisitResult.CONTINUE;
@@ -887,11 +909,25 @@ class DeploySite implements Callable<Integer> {
                 throw new Invalidations.Failure("symbolic link(s) pointing outside " + root + ": " + String.join(", ", outside)
                         + "; nothing was uploaded");
             }
+            if (!notUtf8.isEmpty()) {
+                throw new Invalidations.Failure("file name(s) not valid UTF-8 (shown with '?'): "
+                        + notUtf8.stream().map(n -> n.replace('\uFFFD', '?')).collect(Collectors.joining(", "))
+                        + "; rename them; nothing was uploaded");
+            }
             return found.parallelStream().map(f -> {
                 String rel = Normalizer.normalize(f[0], Normalizer.Form.NFC);
                 Site.Headers headers = rules.headersFor(rel);
                 return hash(prefix + rel, Path.of(f[1]), headers, Site.isEntryPoint(rel));
             }).sorted(Comparator.comparing(Site.LocalFile::key)).toList();
+        }
+
+        /**
+         * Whether the name's bytes are the UTF-8 of its string: the JDK decodes invalid bytes as U+FFFD, and the name
+         * made from that string again (U+FFFD as UTF-8) is then another file.
+         */
+        static boolean utf8Name(Path p) {
+            String name = p.getFileName().toString();
+            return name.indexOf('\uFFFD') < 0 || Files.exists(p.resolveSibling(name), LinkOption.NOFOLLOW_LINKS);
         }
 
         private static String relative(Path root, Path p) {
@@ -1834,8 +1870,17 @@ class DeploySite implements Callable<Integer> {
             }
         }
 
+        /** Control characters are shown escaped ({@code \n}, {@code \x07}): an error stays one line, whatever it quotes. */
         static String quote(String s) {
-            return "'" + s + "'";
+            StringBuilder b = new StringBuilder("'");
+            s.chars().forEach(c -> {
+                if (c == '\n') b.append("\\n");
+                else if (c == '\r') b.append("\\r");
+                else if (c == '\t') b.append("\\t");
+                else if (c < 0x20 || c == 0x7f) b.append(String.format("\\x%02x", c));
+                else b.append((char) c);
+            });
+            return b.append("'").toString();
         }
 
         private static String abbreviate(String s) {
@@ -2325,7 +2370,9 @@ class DeploySite implements Callable<Integer> {
                                          java.util.function.BooleanSupplier verbose, java.util.function.Supplier<List<String>> secrets) {
                 cl.setCaseInsensitiveEnumValuesAllowed(true);
                 cl.setParameterExceptionHandler((e, args) -> {
-                    err.get().println(redact(tool + ": error: " + e.getMessage(), secrets.get()));
+                    // picocli appends the converter's exception, e.g. "(java.net.URISyntaxException: Illegal ...)": keep the reason only.
+                    String message = String.valueOf(e.getMessage()).replaceAll("\\((?:[\\w$]+\\.)*\\w*(?:Exception|Error): ", "(");
+                    err.get().println(redact(tool + ": error: " + message.lines().collect(Collectors.joining(" ")), secrets.get()));
                     err.get().println("Try '" + tool + " --help' for more information.");
                     return 2;
                 });

@@ -591,8 +591,17 @@ class Invalidate implements Callable<Integer> {
             }
         }
 
+        /** Control characters are shown escaped ({@code \n}, {@code \x07}): an error stays one line, whatever it quotes. */
         static String quote(String s) {
-            return "'" + s + "'";
+            StringBuilder b = new StringBuilder("'");
+            s.chars().forEach(c -> {
+                if (c == '\n') b.append("\\n");
+                else if (c == '\r') b.append("\\r");
+                else if (c == '\t') b.append("\\t");
+                else if (c < 0x20 || c == 0x7f) b.append(String.format("\\x%02x", c));
+                else b.append((char) c);
+            });
+            return b.append("'").toString();
         }
 
         private static String abbreviate(String s) {
@@ -1082,7 +1091,9 @@ class Invalidate implements Callable<Integer> {
                                          java.util.function.BooleanSupplier verbose, java.util.function.Supplier<List<String>> secrets) {
                 cl.setCaseInsensitiveEnumValuesAllowed(true);
                 cl.setParameterExceptionHandler((e, args) -> {
-                    err.get().println(redact(tool + ": error: " + e.getMessage(), secrets.get()));
+                    // picocli appends the converter's exception, e.g. "(java.net.URISyntaxException: Illegal ...)": keep the reason only.
+                    String message = String.valueOf(e.getMessage()).replaceAll("\\((?:[\\w$]+\\.)*\\w*(?:Exception|Error): ", "(");
+                    err.get().println(redact(tool + ": error: " + message.lines().collect(Collectors.joining(" ")), secrets.get()));
                     err.get().println("Try '" + tool + " --help' for more information.");
                     return 2;
                 });
