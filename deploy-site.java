@@ -902,7 +902,10 @@ class DeploySite implements Callable<Integer> {
 
                 @Override
                 public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
-                    throw new Invalidations.Failure("cannot read " + file + ": " + e.getMessage());
+                    // The JDK's message is often the file name again: say why instead.
+                    String why = e instanceof java.nio.file.FileSystemLoopException ? "a symbolic link loops back to a folder that holds it"
+                            : e instanceof java.nio.file.AccessDeniedException ? "permission denied" : e.getMessage();
+                    throw new Invalidations.Failure("cannot read " + file + ": " + why + "; nothing was uploaded");
                 }
             });
             if (!outside.isEmpty()) {

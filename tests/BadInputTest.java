@@ -190,6 +190,8 @@ class BadInputTest {
                 dep("a symbolic link to the site's parent", 1, "pointing outside",
                         c -> Files.createSymbolicLink(c.site().resolve("blog/up"), Path.of("../.."))),
                 dep("a file name that is not valid UTF-8", 1, "not valid UTF-8", BadInputTest::nonUtf8Name),
+                dep("a folder name that is not valid UTF-8", 1, "not valid UTF-8", c -> shell(c.site(), "mkdir \"$(printf 'd\\351j\\340')\" && touch \"$(printf 'd\\351j\\340')/page.html\"")),
+                dep("a link looping back to the site's root", 1, "loops back", c -> Files.createSymbolicLink(c.site().resolve("blog/up"), Path.of(".."))),
 
                 // ------------------------------------------------------------ deploy-site: the target
                 depArgs("https:// target", 2, "is not s3://BUCKET", c -> List.of(c.src(), "https://" + BUCKET)),
@@ -420,6 +422,11 @@ class BadInputTest {
                         && System.getenv("AWS_WEB_IDENTITY_TOKEN_FILE") == null && System.getenv("AWS_CONTAINER_CREDENTIALS_FULL_URI") == null
                         && System.getenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") == null
                         && !Files.exists(Path.of(System.getProperty("user.home"), ".aws")));
+    }
+
+    static void shell(Path dir, String script) throws Exception {
+        Process p = new ProcessBuilder("/bin/sh", "-c", script).directory(dir.toFile()).inheritIO().start();
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0, "could not run: " + script);
     }
 
     static void withoutCredentials(Ctx c) {
