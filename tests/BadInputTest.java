@@ -488,7 +488,14 @@ class BadInputTest {
     static void deleteTree(Path root) throws IOException {
         makeWritable(root);
         try (var walk = Files.walk(root)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> {
+                // Files.delete, not File.delete: a name that is not UTF-8 only survives as the Path's own bytes.
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException ignored) {
+                    // best effort
+                }
+            });
         }
     }
 

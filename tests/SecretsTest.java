@@ -84,7 +84,14 @@ class SecretsTest {
         if (moto != null) moto.close();
         if (tmp != null) {
             try (var walk = Files.walk(tmp)) {
-                walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                walk.sorted(Comparator.reverseOrder()).forEach(p -> {
+                // Files.delete, not File.delete: a name that is not UTF-8 only survives as the Path's own bytes.
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException ignored) {
+                    // best effort
+                }
+            });
             }
         }
     }
