@@ -490,7 +490,11 @@ class DeploySite implements Callable<Integer> {
         }
 
         /** A file to publish: its key, where its bytes come from, their size and MD5 as stored (after gzip), and its headers. */
-        record LocalFile(String key, Path path, long size, String md5, String multipartEtag, Headers headers, boolean entryPoint) {
+        record LocalFile(String key, Path path, long size, String md5, String multipartEtag, Headers headers, boolean entryPoint,
+                         List<String> partMd5s) {
+            LocalFile(String key, Path path, long size, String md5, String multipartEtag, Headers headers, boolean entryPoint) {
+                this(key, path, size, md5, multipartEtag, headers, entryPoint, List.of());
+            }
         }
 
         record Headers(String contentType, String cacheControl, String contentEncoding) {
@@ -954,7 +958,9 @@ class DeploySite implements Callable<Integer> {
                         in.transferTo(d);
                     }
                 }
-                return new Site.LocalFile(key, file, d.size, d.md5(), d.size > Site.MULTIPART_THRESHOLD ? d.multipartEtag() : null, headers, entryPoint);
+                boolean inParts = d.size > Site.MULTIPART_THRESHOLD;
+                return new Site.LocalFile(key, file, d.size, d.md5(), inParts ? d.multipartEtag() : null, headers, entryPoint,
+                        inParts ? d.partMd5s() : List.of());
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
             }
@@ -977,6 +983,7 @@ class DeploySite implements Callable<Integer> {
             private MessageDigest part = md5Digest();
             private MessageDigest whole; // a copy of the first part's state once it is full, then updated alongside
             private final ByteArrayOutputStream partDigests = new ByteArrayOutputStream();
+            private final List<String> partMd5s = new ArrayList<>();
             long size;
             private long inPart;
             private int parts;
@@ -1005,7 +1012,9 @@ class DeploySite implements Callable<Integer> {
             }
 
             private void endPart() {
-                partDigests.writeBytes(part.digest());
+                byte[] digest = part.digest();
+                partDigests.writeBytes(digest);
+                partMd5s.add(HexFormat.of().formatHex(digest));
                 parts++;
                 part = md5Digest();
                 inPart = 0;
@@ -1020,6 +1029,11 @@ class DeploySite implements Callable<Integer> {
                 md5();
                 if (inPart > 0) endPart();
                 return HexFormat.of().formatHex(md5Digest().digest(partDigests.toByteArray())) + "-" + parts;
+            }
+
+            /** The MD5 of each part, after multipartEtag(). */
+            List<String> partMd5s() {
+                return List.copyOf(partMd5s);
             }
 
             private static MessageDigest copy(MessageDigest d) {
@@ -1245,8 +1259,10 @@ class DeploySite implements Callable<Integer> {
         }
 
         /**
-         * Streams one file from disk, with its Content-MD5 so S3 rejects bytes that changed after hashing; in parts above
-         * the threshold. The MD5 also goes into the metadata, for stores whose ETag is not an MD5.
+         * Streams one file from disk, in parts above the threshold. Each request carries the Content-MD5 taken when hashing,
+         * and the stream itself checks the bytes against it: a file that changed after hashing fails its upload (on any
+         * store, whether it checks Content-MD5 or not) instead of being stored under the old checksum. The MD5 also goes
+         * into the metadata, for stores whose ETag is not an MD5.
          */
         private void put(Site.LocalFile f, String acl) throws IOException {
             Path body = f.headers().contentEncoding() != null ? Local.gzipped(f.path()) : f.path();
@@ -1265,7 +1281,7 @@ class DeploySite implements Callable<Integer> {
                     if (f.headers().cacheControl() != null) r.cacheControl(f.headers().cacheControl());
                     if (f.headers().contentEncoding() != null) r.contentEncoding(f.headers().contentEncoding());
                     if (acl != null) r.acl(acl);
-                }, RequestBody.fromFile(body));
+                }, RequestBody.fromContentProvider(() -> slice(body, 0, f.size(), f.md5()), f.size(), f.headers().contentType()));
             } finally {
                 if (body != f.path()) Files.deleteIfExists(body);
             }
@@ -1287,8 +1303,10 @@ class DeploySite implements Callable<Integer> {
                     long length = Math.min(Site.PART_SIZE, size - offset);
                     long from = offset;
                     int partNumber = number;
-                    var etag = s3.uploadPart(r -> r.bucket(name).key(f.key()).uploadId(uploadId).partNumber(partNumber).contentLength(length),
-                            RequestBody.fromContentProvider(() -> slice(body, from, length), length, f.headers().contentType())).eTag();
+                    String partMd5 = f.partMd5s().get(partNumber - 1);
+                    var etag = s3.uploadPart(r -> r.bucket(name).key(f.key()).uploadId(uploadId).partNumber(partNumber).contentLength(length)
+                                    .contentMD5(Base64.getEncoder().encodeToString(HexFormat.of().parseHex(partMd5))),
+                            RequestBody.fromContentProvider(() -> slice(body, from, length, partMd5), length, f.headers().contentType())).eTag();
                     parts.add(CompletedPart.builder().partNumber(partNumber).eTag(etag).build());
                 }
                 s3.completeMultipartUpload(r -> r.bucket(name).key(f.key()).uploadId(uploadId).multipartUpload(m -> m.parts(parts)));
@@ -1302,27 +1320,32 @@ class DeploySite implements Callable<Integer> {
             }
         }
 
-        private static InputStream slice(Path file, long offset, long length) {
+        /** length bytes of the file from offset, checked against the MD5 taken when hashing once the last byte is read. */
+        private static InputStream slice(Path file, long offset, long length, String expectedMd5) {
             try {
                 FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
                 channel.position(offset);
                 InputStream in = Channels.newInputStream(channel);
+                MessageDigest md5 = Local.md5Digest();
                 return new InputStream() {
                     long left = length;
 
                     @Override
                     public int read() throws IOException {
-                        if (left <= 0) return -1;
-                        int b = in.read();
-                        if (b >= 0) left--;
-                        return b;
+                        byte[] one = new byte[1];
+                        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
                     }
 
                     @Override
                     public int read(byte[] buf, int off, int len) throws IOException {
                         if (left <= 0) return -1;
                         int n = in.read(buf, off, (int) Math.min(len, left));
-                        if (n > 0) left -= n;
+                        if (n < 0) throw new IOException(file + " changed since it was hashed (shorter)");
+                        md5.update(buf, off, n);
+                        left -= n;
+                        if (left == 0 && !HexFormat.of().formatHex(md5.digest()).equals(expectedMd5)) {
+                            throw new IOException(file + " changed since it was hashed");
+                        }
                         return n;
                     }
 
