@@ -40,7 +40,7 @@ class load {
                 List<String> command = new ArrayList<>(List.of("/usr/bin/time", "-f", "peak-rss-kb %M",
                         LocalServers.repoRoot().resolve("jbang").toString(), "deploy-site", "--no-invalidate", site.toString(), "s3://load-site"));
                 long start = System.nanoTime();
-                var run = LocalServers.run(command, LocalServers.repoRoot(), env, null);
+                var run = runWithoutLimit(command, env, work);
                 double seconds = (System.nanoTime() - start) / 1e9;
                 Matcher rss = Pattern.compile("peak-rss-kb (\\d+)").matcher(run.stderr());
                 String summary = run.stdout().lines().filter(l -> l.startsWith("deployed ")).findFirst().orElse("(no summary)");
@@ -53,6 +53,18 @@ class load {
             }
             System.exit(failures == 0 ? 0 : 1);
         }
+    }
+
+    /** LocalServers.run gives up after 5 minutes; a 50,000-file upload to moto takes longer. Output goes to files. */
+    static LocalServers.Run runWithoutLimit(List<String> command, Map<String, String> env, Path work) throws IOException, InterruptedException {
+        Path out = Files.createTempFile(work, "out", ".txt");
+        Path err = Files.createTempFile(work, "err", ".txt");
+        ProcessBuilder pb = new ProcessBuilder(command).directory(LocalServers.repoRoot().toFile())
+                .redirectOutput(out.toFile()).redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        pb.environment().clear();
+        pb.environment().putAll(env);
+        int code = pb.start().waitFor();
+        return new LocalServers.Run(code, Files.readString(out), Files.readString(err));
     }
 
     static String counts(S3FaultProxy proxy) {
