@@ -28,13 +28,13 @@ class load {
         Path work = Files.createTempDirectory("deploy-load-");
         Path site = work.resolve("public");
         generate(site, files);
+        int failures = 0;
         try (LocalServers.Moto moto = LocalServers.Moto.start(); S3FaultProxy proxy = S3FaultProxy.start(moto.endpoint())) {
             var env = LocalServers.cleanEnvironment(Map.of("AWS_ACCESS_KEY_ID", "x", "AWS_SECRET_ACCESS_KEY", "y", "AWS_REGION", "us-east-1",
                     "AWS_ENDPOINT_URL_S3", proxy.endpoint().toString(), "CI", "true"));
             var mb = LocalServers.run(List.of("aws", "s3", "mb", "s3://load-site", "--endpoint-url", moto.endpoint().toString()),
                     work, env, null);
             if (mb.exitCode() != 0) throw new IllegalStateException(mb.toString());
-            int failures = 0;
             for (String label : List.of("full upload", "unchanged re-deploy")) {
                 proxy.clear();
                 List<String> command = new ArrayList<>(List.of("/usr/bin/time", "-f", "peak-rss-kb %M",
@@ -51,8 +51,8 @@ class load {
                     System.out.println(run.stderr().lines().filter(l -> l.contains("error")).findFirst().orElse(""));
                 }
             }
-            System.exit(failures == 0 ? 0 : 1);
         }
+        System.exit(failures == 0 ? 0 : 1); // after the servers are closed: exiting inside the try left moto running
     }
 
     /** LocalServers.run gives up after 5 minutes; a 50,000-file upload to moto takes longer. Output goes to files. */
