@@ -4,13 +4,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The ./jbang launcher: a jbang on the PATH first, else JBang from Maven Central, with the catalog readable. */
+/**
+ * The ./jbang launcher: a jbang on the PATH first, else JBang from Maven Central, with the catalog readable; JBang's
+ * answer cached and never served stale; the script's class-data archive written by a later real run, then mapped.
+ */
 class LauncherTest {
     @TempDir
     Path tmp;
@@ -61,5 +67,155 @@ class LauncherTest {
         var run = LocalServers.jbang(env, null, "invalidate", "-c", "E1", "--dry-run", "/café");
         assertEquals(0, run.exitCode(), run::toString);
         assertTrue(run.stdout().contains("  /caf%C3%A9\n"), run::toString);
+    }
+
+    // ------------------------------------------------------------------ the command cache and the class-data archive
+
+    static final String HELLO = """
+            import java.lang.management.ManagementFactory;
+            class hello {
+                public static void main(String[] args) {
+                    StringBuilder b = new StringBuilder("%s");
+                    for (String a : args) b.append(" [").append(a).append(']');
+                    System.out.println(b);
+                    // The JVM's class-data options, on stderr: the test reads which archive this run wrote or mapped.
+                    for (String o : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+                        if (o.contains("Archive")) System.err.println("jvm option " + o);
+                    }
+                    if (args.length > 0 && args[0].equals("fail")) System.exit(3);
+                }
+            }
+            """;
+
+    /** A project folder with a catalog (alias hello), and an environment with a launcher cache and JBang folder of its own. */
+    record Project(Path dir, Path launcherCache, Map<String, String> env) {
+        LocalServers.Run run(String... args) throws Exception {
+            List<String> command = new ArrayList<>(List.of(LocalServers.repoRoot().resolve("jbang").toString()));
+            command.addAll(List.of(args));
+            return LocalServers.run(command, dir, env, null);
+        }
+
+        Path lib() {
+            return launcherCache.resolve("0.132.1/lib");
+        }
+
+        List<Path> archives() throws Exception {
+            Path dir = launcherCache.resolve("0.132.1/archives");
+            if (!Files.isDirectory(dir)) return List.of();
+            try (Stream<Path> files = Files.list(dir)) {
+                return files.sorted().toList();
+            }
+        }
+    }
+
+    Project project() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("project"));
+        Files.writeString(dir.resolve("hello.java"), HELLO.formatted("v1"));
+        Files.writeString(dir.resolve("jbang-catalog.json"), "{\"aliases\": {\"hello\": {\"script-ref\": \"hello.java\"}}}\n");
+        // JBang itself, copied from the launcher's cache the test run uses (installed there if it is not yet).
+        Path installed = Path.of(System.getenv().getOrDefault("JBANG_LAUNCHER_CACHE",
+                System.getenv().getOrDefault("XDG_CACHE_HOME", System.getProperty("user.home") + "/.cache") + "/jbang-launcher"));
+        if (!Files.isDirectory(installed.resolve("0.132.1/lib"))) {
+            var install = LocalServers.jbang(LocalServers.cleanEnvironment(Map.of("JBANG_LAUNCHER_CACHE", installed.toString(),
+                    "JBANG_LAUNCHER_USE_PATH", "false")), null, "version");
+            assertEquals(0, install.exitCode(), install::toString);
+        }
+        Path cache = tmp.resolve("launcher-cache");
+        copyTree(installed.resolve("0.132.1/lib"), cache.resolve("0.132.1/lib"));
+        var env = LocalServers.cleanEnvironment(Map.of("JBANG_LAUNCHER_CACHE", cache.toString(), "JBANG_LAUNCHER_USE_PATH", "false",
+                "JBANG_DIR", tmp.resolve("jbang-dir").toString()));
+        return new Project(dir, cache, env);
+    }
+
+    static void copyTree(Path from, Path to) throws Exception {
+        Files.createDirectories(to);
+        try (Stream<Path> files = Files.list(from)) {
+            for (Path f : files.toList()) Files.copy(f, to.resolve(f.getFileName().toString()));
+        }
+    }
+
+    static void deleteTree(Path root) throws Exception {
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
+        }
+    }
+
+    @Test
+    void aCachedCommandRunsWithoutJBangAndIsNeverServedStale() throws Exception {
+        Project project = project();
+        String[] awkward = {"a b", "it's", "$HOME", "", "*"};
+        String expected = "v1 [a b] [it's] [$HOME] [] [*]\n";
+        var first = project.run(concat("hello", awkward));
+        assertEquals(0, first.exitCode(), first::toString);
+        assertEquals(expected, first.stdout());
+
+        // Without JBang's jars JBang cannot start: what still runs comes from the cache, arguments and exit code intact.
+        Path away = Files.createDirectories(tmp.resolve("away"));
+        copyTree(project.lib(), away);
+        deleteTree(project.lib());
+        Files.createDirectories(project.lib());
+        var cached = project.run(concat("hello", awkward));
+        assertEquals(0, cached.exitCode(), cached::toString);
+        assertEquals(expected, cached.stdout());
+        var failing = project.run("hello", "fail");
+        assertEquals(3, failing.exitCode(), failing::toString);
+        var viaFile = project.run(concat("./hello.java", awkward)); // the same script named by its file: its own entry, not cached yet
+        assertTrue(viaFile.exitCode() != 0, "JBang is needed for a command not cached yet: " + viaFile);
+        project.env().put("JBANG_LAUNCHER_COMMAND_CACHE", "false");
+        var off = project.run(concat("hello", awkward));
+        assertTrue(off.exitCode() != 0, "with the cache off JBang must run, and cannot: " + off);
+        project.env().remove("JBANG_LAUNCHER_COMMAND_CACHE");
+        deleteTree(project.lib());
+        copyTree(away, project.lib());
+
+        // What JBang reads to build the command changes: the script, the catalog, JBang's own build of the script.
+        Files.writeString(project.dir().resolve("hello.java"), HELLO.formatted("v2"));
+        assertEquals("v2 [x]\n", project.run("hello", "x").stdout());
+        Files.writeString(project.dir().resolve("other.java"), HELLO.formatted("other").replace("class hello", "class other"));
+        Files.writeString(project.dir().resolve("jbang-catalog.json"), "{\"aliases\": {\"hello\": {\"script-ref\": \"other.java\"}}}\n");
+        assertEquals("other [x]\n", project.run("hello", "x").stdout());
+        deleteTree(tmp.resolve("jbang-dir/cache/jars"));
+        var rebuilt = project.run("hello", "x");
+        assertEquals("other [x]\n", rebuilt.stdout(), rebuilt::toString);
+    }
+
+    @Test
+    void theClassDataArchiveIsWrittenByASecondRealRunAndMappedByTheNext() throws Exception {
+        Project project = project();
+        var first = project.run("hello", "x");
+        assertEquals("v1 [x]\n", first.stdout(), first::toString);
+        assertTrue(!first.stderr().contains("jvm option"), "the first run writes no archive: " + first);
+        var help = project.run("hello", "--help");
+        assertEquals("v1 [--help]\n", help.stdout(), help::toString);
+        assertTrue(!help.stderr().contains("jvm option"), "a help run writes no archive: " + help);
+        assertEquals(List.of(), project.archives());
+
+        var writes = project.run("hello", "x");
+        assertEquals("v1 [x]\n", writes.stdout(), writes::toString);
+        assertTrue(writes.stderr().contains("jvm option -XX:ArchiveClassesAtExit="), writes::toString);
+        assertEquals(1, project.archives().size(), "written: " + project.archives());
+
+        var maps = project.run("hello", "x");
+        assertEquals("v1 [x]\n", maps.stdout(), maps::toString);
+        assertEquals("", maps.stderr().replaceAll("jvm option -XX:SharedArchiveFile=\\S+\\.jsa\n", ""), "maps it, silently: " + maps);
+        assertTrue(maps.stderr().contains("SharedArchiveFile"), maps::toString);
+        assertEquals(1, project.archives().size());
+        assertTrue(project.archives().get(0).toString().endsWith(".jsa"), "moved into place: " + project.archives());
+
+        // A rebuilt jar makes the archive useless: the next real run writes a new one instead of mapping the old.
+        try (Stream<Path> jars = Files.walk(tmp.resolve("jbang-dir/cache/jars"))) {
+            for (Path jar : jars.filter(p -> p.toString().endsWith(".jar")).toList()) {
+                Files.setLastModifiedTime(jar, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 60_000));
+            }
+        }
+        var rewrites = project.run("hello", "x");
+        assertTrue(rewrites.stderr().contains("ArchiveClassesAtExit"), rewrites::toString);
+    }
+
+    static String[] concat(String first, String... rest) {
+        String[] all = new String[rest.length + 1];
+        all[0] = first;
+        System.arraycopy(rest, 0, all, 1, rest.length);
+        return all;
     }
 }
