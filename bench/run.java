@@ -4,10 +4,14 @@
 //SOURCES ../tests/support/LocalServers.java
 //SOURCES ../tests/support/CloudFrontEmulator.java
 //SOURCES ../tests/support/S3FaultProxy.java
-//SOURCES ListingStub.java
+//SOURCES SeedableMoto.java
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
+import java.io.Writer;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -43,30 +47,34 @@ import java.util.stream.Stream;
 
 /**
  * The project's benchmark: {@code ./jbang bench/run.java [--runs N] [--invalidation-runs N] [--scale F]
- * [--no-memory] [--install] [--results DIR]}.
+ * [--only LIST] [--install] [--results DIR]}.
  *
- * <p>Everything runs on 127.0.0.1 with fake credentials: moto's S3 server, an {@link S3FaultProxy} in front of it
- * (it counts the requests each tool run makes, by operation, and the bytes they upload) and the
- * {@link CloudFrontEmulator} (distributions whose origins are the benchmark's buckets). Every tool runs as a user runs
- * it: {@code ./jbang invalidate}, {@code ./jbang deploy-site} (the catalog aliases, warm JBang cache), {@code aws}
- * (CLI v1), {@code rclone}, {@code s3cmd}, each a fresh process with a clean environment.
+ * <p>Everything runs on 127.0.0.1 with fake credentials: one moto S3 server ({@link SeedableMoto}), an
+ * {@link S3FaultProxy} in front of it (it counts the requests each tool run makes, by operation, and the bytes they
+ * upload) and the {@link CloudFrontEmulator} (distributions whose origins are the benchmark's buckets). Every tool runs
+ * as a user runs it: {@code ./jbang invalidate}, {@code ./jbang deploy-site} (the catalog aliases, warm JBang cache),
+ * {@code aws} (CLI v1), {@code rclone}, {@code s3cmd}, each a fresh process with a clean environment.
  *
  * <p>Numbers are printed, never asserted: the machines are shared and noisy, so the tools of a scenario are
  * interleaved run by run (the order rotates), the table shows the median, min and max of the runs, and each ratio
  * is computed within a run and then summarised. The sites are generated from a fixed seed.
  *
  * <p>Scenarios: 1 one invalidation of one path; 2 a full upload of the 3,000-file site to an empty bucket; 3 a 1%
- * change (30 files) from a fresh checkout; 4 the unchanged 5,000-file site from a fresh checkout; 5 peak memory on
- * the unchanged 50,000-file site. Why these counts: moto handles about 300 small PUTs a second on one core, so a full
- * upload of 3,000 files costs 10 to 20 s a tool and seeding 50,000 objects about 3 minutes; 3 runs of each tool
- * (5 for the one-path invalidation, which is cheap) keep the default run under 10 minutes on 2 cores.
- * {@code --scale 0.1} divides every file count by ten for a quick look; results of a run with other than the
- * default settings go to bench/out/ and do not replace bench/results.*.
+ * change (30 files) from a fresh checkout; 4 the unchanged 3,000-file site from a fresh checkout (each tool's bucket
+ * as scenario 3 left it); 5 cold start: {@code ./jbang invalidate} from a fresh clone with empty JBang, Maven and
+ * launcher caches, once, then twice warm; 6 the unchanged 30,000-file site on moto, seeded inside moto's process
+ * (seconds, where 30,000 PUTs over HTTP would take minutes). Why these counts: moto handles about 150 to 300 small PUTs a
+ * second on one core, so a full upload of 3,000 files costs 25 to 30 s a tool, and it lists 30,000 objects in about
+ * 20 s; 3 runs of each tool (5 for the one-path invalidation, which is cheap; none of aws in scenario 4, which
+ * re-uploads everything as in scenario 3; one of rclone in scenario 6) keep the default run under 10 minutes on
+ * 2 cores. {@code --scale 0.1} divides every file count by ten for a quick look; {@code --only 4,6} runs some
+ * scenarios (2 and 3 are then replaced by seeding where a later one needs their buckets). Results of a run with other
+ * than the default settings go to bench/out/ and do not replace bench/results.*.
  *
  * <p>Memory: {@code /usr/bin/time -f %M} gives the peak RSS of the process tree it waited for; the {@code ./jbang}
  * launcher runs JBang's JVM as a child and then execs the script's JVM in its own process, so {@code %M} is the larger
  * of the two JVMs' peaks, not their sum. The benchmark also samples VmHWM of each JVM from /proc every 20 ms and
- * reports the script's JVM alone, and when the script's JVM appeared (the time JBang took before it).
+ * reports the script's JVM alone, and when JBang's JVM and the script's JVM appeared (the phases of a cold start).
  */
 class run {
     static final long SEED = 20261122L;
@@ -74,23 +82,21 @@ class run {
     static final String SECRET_KEY = "bench-local-secret";
     static final String DIST_ID = "EBENCHDIST0001";
     static final int CHANGED_FILES = 30;
+    static final Set<Integer> ALL_SCENARIOS = Set.of(1, 2, 3, 4, 5, 6);
 
     // settings
     static int runs = 3;
     static int invalidationRuns = 5;
     static double scale = 1.0;
-    static boolean memory = true;
+    static Set<Integer> only = ALL_SCENARIOS;
     static boolean install = false;
-    static boolean memoryOnMoto = false;
     static Path resultsDir;
 
     static Path repo;
     static Path work;
     static Path logs;
-    static LocalServers.Moto moto;
+    static SeedableMoto moto;
     static S3FaultProxy proxy;
-    /** The proxy whose requests a measure counts: the one in front of moto, or of the listing stub. */
-    static S3FaultProxy counting;
     static long motoPid = -1;
     static CloudFrontEmulator cloudFront;
     static final Map<String, Long> payloadBytes = new ConcurrentHashMap<>();
@@ -108,8 +114,7 @@ class run {
         repo = LocalServers.repoRoot();
         work = repo.resolve("bench/out/work");
         logs = repo.resolve("bench/out/logs");
-        boolean defaults = runs == 3 && invalidationRuns == 5 && scale == 1.0 && memory && !memoryOnMoto;
-        if (resultsDir == null) resultsDir = defaults ? repo.resolve("bench") : repo.resolve("bench/out");
+        if (resultsDir == null) resultsDir = defaults() ? repo.resolve("bench") : repo.resolve("bench/out");
         deleteTree(work);
         deleteTree(logs);
         Files.createDirectories(work);
@@ -122,13 +127,19 @@ class run {
             String loadBefore = loadAverage();
             startServers();
             warmUp();
-            invalidation();
-            Map<String, List<String>> fullBuckets = fullUpload();
-            onePercent(fullBuckets);
-            moto.reset();
-            unchanged();
-            moto.reset();
-            if (memory) memory();
+            if (only.contains(1)) invalidation();
+            if (only.contains(2) || only.contains(3) || only.contains(4)) {
+                site3000 = Site.generate(work.resolve("site-3000"), scaled(3000), false, SEED);
+                System.err.println("bench: generated " + site3000.describe());
+                Map<String, List<String>> fullBuckets = only.contains(2) ? fullUpload() : Map.of();
+                if (only.contains(3) || only.contains(4)) {
+                    Synced synced = syncedBuckets(fullBuckets);
+                    if (only.contains(3)) synced = onePercent(synced);
+                    if (only.contains(4)) unchanged(synced);
+                }
+            }
+            if (only.contains(5)) coldStart();
+            if (only.contains(6)) large();
             Duration took = Duration.between(started, Instant.now());
             machine.put("load average before", loadBefore);
             machine.put("load average after", loadAverage());
@@ -147,6 +158,11 @@ class run {
         System.exit(anyFailure ? 1 : 0);
     }
 
+    /** The settings whose results replace bench/results.*. */
+    static boolean defaults() {
+        return runs == 3 && invalidationRuns == 5 && scale == 1.0 && only.equals(ALL_SCENARIOS);
+    }
+
     static void parse(String[] args) {
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
@@ -154,19 +170,19 @@ class run {
                 case "--runs" -> runs = Integer.parseInt(args[++i]);
                 case "--invalidation-runs" -> invalidationRuns = Integer.parseInt(args[++i]);
                 case "--scale" -> scale = Double.parseDouble(args[++i]);
-                case "--no-memory" -> memory = false;
+                case "--only" -> only = scenarios(args[++i]);
                 case "--install" -> install = true;
-                case "--memory-on-moto" -> memoryOnMoto = true;
                 case "--results" -> resultsDir = Path.of(args[++i]).toAbsolutePath();
                 case "-h", "--help" -> {
                     System.out.println("""
-                            usage: ./jbang bench/run.java [--runs N] [--invalidation-runs N] [--scale F] [--no-memory] [--install] [--results DIR]
-                              --runs N               runs of each tool in scenarios 2 to 5 (default 3)
+                            usage: ./jbang bench/run.java [--runs N] [--invalidation-runs N] [--scale F] [--only LIST] [--install] [--results DIR]
+                              --runs N               runs of each tool in scenarios 2, 3, 4 and 6 (default 3; rclone runs once in 6)
                               --invalidation-runs N  runs of each tool in scenario 1 (default 5)
-                              --scale F              multiply every file count by F (default 1: 3,000 / 5,000 / 50,000 files)
-                              --no-memory            skip scenario 5 (50,000 files: about half of the run time)
-                              --memory-on-moto       scenario 5 against moto seeded with the 50,000 objects (adds 3 to 8
-                                                     minutes) instead of the listing stub
+                              --scale F              multiply every file count by F (default 1: 3,000 and 30,000 files)
+                              --only LIST            run only these scenarios, e.g. --only 5,6 (default all):
+                                                     1 one invalidation, 2 full upload, 3 1% change, 4 unchanged 3,000,
+                                                     5 cold start (needs Maven Central), 6 unchanged 30,000; without 2 or 3,
+                                                     the buckets 3 and 4 start from are seeded inside moto instead
                               --install              as root, apt-get install rclone and s3cmd when they are missing
                               --results DIR          where results.json and results.md go (default bench/ for default
                                                      settings, bench/out/ otherwise)""");
@@ -182,6 +198,23 @@ class run {
             System.err.println("bench: --runs, --invalidation-runs and --scale must be positive");
             System.exit(2);
         }
+    }
+
+    /** {@code --only 1,4,6}: scenario numbers, in any order. */
+    static Set<Integer> scenarios(String list) {
+        Set<Integer> chosen = new TreeSet<>();
+        for (String n : list.split(",")) {
+            try {
+                chosen.add(Integer.parseInt(n.trim()));
+            } catch (NumberFormatException e) {
+                chosen.add(-1);
+            }
+        }
+        if (chosen.isEmpty() || !ALL_SCENARIOS.containsAll(chosen)) {
+            System.err.println("bench: --only takes scenario numbers from 1 to 6, comma-separated, e.g. --only 5,6");
+            System.exit(2);
+        }
+        return chosen;
     }
 
     static int scaled(int n) {
@@ -226,9 +259,9 @@ class run {
     static Map<String, String> machine() {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("date", DateTimeFormatter.ISO_INSTANT.format(Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)));
-        m.put("command", "./jbang bench/run.java" + (runs == 3 && invalidationRuns == 5 && scale == 1.0 && memory && !memoryOnMoto ? ""
-                : " --runs " + runs + " --invalidation-runs " + invalidationRuns + " --scale " + scale + (memory ? "" : " --no-memory")
-                + (memoryOnMoto ? " --memory-on-moto" : "")));
+        m.put("command", "./jbang bench/run.java" + (defaults() ? "" : " --runs " + runs + " --invalidation-runs " + invalidationRuns
+                + " --scale " + scale + (only.equals(ALL_SCENARIOS) ? "" : " --only "
+                + new TreeSet<>(only).stream().map(String::valueOf).collect(Collectors.joining(",")))));
         m.put("nproc", capture(List.of("nproc")).trim());
         m.put("memory", memTotal());
         m.put("kernel", capture(List.of("uname", "-sr")).trim());
@@ -296,12 +329,10 @@ class run {
 
     static void startServers() throws Exception {
         System.err.println("bench: starting moto, the S3 proxy and the CloudFront emulator on 127.0.0.1");
-        moto = LocalServers.Moto.start();
+        moto = SeedableMoto.start(repo.resolve("bench/seedable_moto.py"), logs.resolve("moto.log"));
         proxy = S3FaultProxy.start(moto.endpoint());
-        counting = proxy;
         cloudFront = CloudFrontEmulator.start();
-        motoPid = ProcessHandle.current().descendants().filter(h -> cmdline(h.pid()).contains("moto_server"))
-                .map(ProcessHandle::pid).reduce((a, b) -> b).orElse(-1L);
+        motoPid = moto.pid();
         Map<String, String> e = new LinkedHashMap<>();
         e.put("AWS_ACCESS_KEY_ID", ACCESS_KEY);
         e.put("AWS_SECRET_ACCESS_KEY", SECRET_KEY);
@@ -363,7 +394,6 @@ class run {
 
     /** Forget what the servers recorded, and record the payload bytes of every upload from here on. */
     static void resetCounters() {
-        S3FaultProxy proxy = counting;
         proxy.clear();
         cloudFront.reset();
         payloadBytes.clear();
@@ -383,15 +413,8 @@ class run {
 
     // ------------------------------------------------------------------ running a tool
 
-    record Proc(int exit, double seconds, long maxRssKb, long scriptJvmKb, long jbangJvmKb, double scriptJvmStart, double cpu) {
-    }
-
-    static String cmdline(long pid) {
-        try {
-            return Files.readString(Path.of("/proc/" + pid + "/cmdline")).replace('\0', ' ');
-        } catch (IOException | UncheckedIOException e) {
-            return "";
-        }
+    record Proc(int exit, double seconds, long maxRssKb, long scriptJvmKb, long jbangJvmKb, double jbangJvmStart, double scriptJvmStart,
+                double cpu) {
     }
 
     /** User + system CPU seconds of a process so far (Linux clock ticks of 1/100 s). */
@@ -415,6 +438,7 @@ class run {
         long maxRssKb;
         long scriptJvmKb;
         long jbangJvmKb;
+        double jbangJvmStart = -1;
         double scriptJvmStart = -1;
         double cpu;
         double motoCpu = -1;
@@ -424,6 +448,8 @@ class run {
         long bytes;
         Set<String> uploadedKeys = new TreeSet<>();
         String note = "";
+        /** bench/out/logs/LOG.{cmd,out,err,rss} of the last command. */
+        String log = "";
 
         Measure(String scenario, String tool, int run) {
             this.scenario = scenario;
@@ -445,18 +471,26 @@ class run {
 
     /** Runs the commands one after the other as one timed measure (stops at the first failure). */
     static Measure measure(String scenario, String tool, int run, List<List<String>> commands, Path dir) throws Exception {
+        return measure(scenario, tool, run, commands, dir, env, false);
+    }
+
+    /** The same, with another environment, and {@code stamped}: each stderr line logged with its time. */
+    static Measure measure(String scenario, String tool, int run, List<List<String>> commands, Path dir, Map<String, String> environment,
+                           boolean stamped) throws Exception {
         resetCounters();
         Measure m = new Measure(scenario, tool, run);
         double motoCpu0 = motoPid > 0 ? cpuSeconds(motoPid) : 0;
         int i = 0;
         for (List<String> command : commands) {
             String base = (scenario + "-" + tool).replaceAll("[^A-Za-z0-9]+", "_") + "-" + run + (commands.size() > 1 ? "-" + (++i) : "");
-            Proc p = exec(command, dir, base);
+            Proc p = exec(command, dir, base, environment, stamped);
+            m.log = base;
             m.seconds += p.seconds();
             m.maxRssKb = Math.max(m.maxRssKb, p.maxRssKb());
             m.cpu += p.cpu();
             m.scriptJvmKb = Math.max(m.scriptJvmKb, p.scriptJvmKb());
             m.jbangJvmKb = Math.max(m.jbangJvmKb, p.jbangJvmKb());
+            if (p.jbangJvmStart() >= 0 && m.jbangJvmStart < 0) m.jbangJvmStart = p.jbangJvmStart();
             if (p.scriptJvmStart() >= 0 && m.scriptJvmStart < 0) m.scriptJvmStart = p.scriptJvmStart();
             m.exit = p.exit();
             if (p.exit() != 0) {
@@ -468,7 +502,7 @@ class run {
             }
         }
         m.motoCpu = motoPid > 0 ? cpuSeconds(motoPid) - motoCpu0 : -1;
-        for (S3FaultProxy.Request r : counting.requests()) {
+        for (S3FaultProxy.Request r : proxy.requests()) {
             m.requests.merge(kindOf(r), 1L, Long::sum);
             if (r.operation().equals("PutObject") || r.operation().equals("CompleteMultipartUpload")) {
                 m.uploads++;
@@ -498,6 +532,10 @@ class run {
     }
 
     static Proc exec(List<String> command, Path dir, String logBase) throws Exception {
+        return exec(command, dir, logBase, env, false);
+    }
+
+    static Proc exec(List<String> command, Path dir, String logBase, Map<String, String> environment, boolean stamped) throws Exception {
         List<String> full = new ArrayList<>();
         Path rss = logs.resolve(logBase + ".rss");
         boolean time = Files.isExecutable(Path.of("/usr/bin/time"));
@@ -505,21 +543,23 @@ class run {
         full.addAll(command);
         ProcessBuilder pb = new ProcessBuilder(full).directory(dir.toFile())
                 .redirectOutput(logs.resolve(logBase + ".out").toFile())
-                .redirectError(logs.resolve(logBase + ".err").toFile())
+                .redirectError(stamped ? ProcessBuilder.Redirect.PIPE : ProcessBuilder.Redirect.to(logs.resolve(logBase + ".err").toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         pb.environment().clear();
-        pb.environment().putAll(env);
+        pb.environment().putAll(environment);
         Files.writeString(logs.resolve(logBase + ".cmd"), String.join(" ", command) + "\n");
         long t0 = System.nanoTime();
         Process p = pb.start();
         Sampler sampler = new Sampler(p, t0, time);
         sampler.start();
+        Thread stamper = stamped ? stamp(p.getErrorStream(), logs.resolve(logBase + ".err"), t0) : null;
         if (!p.waitFor(15, TimeUnit.MINUTES)) {
             p.destroyForcibly();
             throw new IllegalStateException("timed out: " + command);
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         sampler.stop();
+        if (stamper != null) stamper.join(10_000);
         long maxRss = 0;
         double cpu = -1;
         if (time) {
@@ -532,12 +572,30 @@ class run {
             }
         }
         maxRss = Math.max(maxRss, Math.max(sampler.scriptKb, sampler.jbangKb));
-        return new Proc(p.exitValue(), seconds, maxRss, sampler.scriptKb, sampler.jbangKb, sampler.scriptStart, cpu);
+        return new Proc(p.exitValue(), seconds, maxRss, sampler.scriptKb, sampler.jbangKb, sampler.jbangStart, sampler.scriptStart, cpu);
+    }
+
+    /** Copies a process's stderr to {@code file}, each line prefixed with the seconds since {@code t0}: the phases of a run. */
+    static Thread stamp(InputStream stderr, Path file, long t0) {
+        Thread t = new Thread(() -> {
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(stderr, StandardCharsets.UTF_8));
+                 Writer out = Files.newBufferedWriter(file)) {
+                for (String line; (line = in.readLine()) != null; ) {
+                    out.write(String.format(Locale.ROOT, "[%8.3f s] %s%n", (System.nanoTime() - t0) / 1e9, line));
+                }
+            } catch (IOException e) {
+                System.err.println("bench: lost stderr of a run: " + e);
+            }
+        }, "bench-stderr");
+        t.setDaemon(true);
+        t.start();
+        return t;
     }
 
     /**
      * Samples, every 20 ms, VmHWM of the launcher's process (which ends up as the script's JVM by exec) and of JBang's
-     * JVM (a child of the launcher), telling them apart by their command lines.
+     * JVM (a child of the launcher), telling them apart by their command lines, and notes when each appeared. The JVM
+     * of the mvn that installs JBang on a cold start (also a child of the launcher) is neither.
      */
     static final class Sampler {
         final Process process;
@@ -546,6 +604,7 @@ class run {
         volatile boolean running = true;
         volatile long scriptKb;
         volatile long jbangKb;
+        volatile double jbangStart = -1;
         volatile double scriptStart = -1;
         Thread thread;
 
@@ -595,12 +654,13 @@ class run {
             try {
                 String cmdline = Files.readString(Path.of("/proc/" + pid + "/cmdline")).replace('\0', ' ');
                 String[] argv = cmdline.split(" ", 2);
-                if (!argv[0].endsWith("java")) return;
+                if (!argv[0].endsWith("java") || cmdline.contains("org.codehaus.plexus.classworlds")) return;
                 long kb = 0;
                 for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
                     if (line.startsWith("VmHWM:")) kb = Long.parseLong(line.replaceAll("\\D", ""));
                 }
                 if (cmdline.contains("dev.jbang.Main")) {
+                    if (jbangStart < 0) jbangStart = (System.nanoTime() - t0) / 1e9;
                     jbangKb = Math.max(jbangKb, kb);
                 } else {
                     if (scriptStart < 0) scriptStart = (System.nanoTime() - t0) / 1e9;
@@ -632,17 +692,29 @@ class run {
     static final String S2 = "2 full upload";
     static final String S3 = "3 1% change";
     static final String S4 = "4 unchanged";
-    static final String S5 = "5 memory";
-    static final String SEED_LABEL = "seed";
+    static final String S5 = "5 cold start";
+    static final String S6 = "6 unchanged, large";
 
+    /**
+     * Untimed: JBang builds the scripts if needed, and each script runs for real twice, because the launcher keeps
+     * JBang's answer on a first run and writes a class-data archive on a second one (about 2 s), which the timed runs
+     * then map, as they would in a CI job whose caches survive.
+     */
     static void warmUp() throws Exception {
         System.err.println("bench: warming up (JBang builds the scripts once if needed; not timed)");
         Path dir = work;
-        exec(jbang("invalidate", "--help"), dir, "warmup-invalidate");
-        exec(jbang("deploy-site", "--help"), dir, "warmup-deploy-site");
         cloudFront.addDistribution(DIST_ID, null, List.of("www.bench.test"), List.of(CloudFrontEmulator.Origin.s3("bench-site")));
         distributions = 2;
-        exec(jbang("invalidate", "-c", DIST_ID, "/warmup.html", "--endpoint-url", cloudFront.endpoint().toString()), dir, "warmup-invalidate-send");
+        Path site = work.resolve("warmup-site");
+        Files.createDirectories(site);
+        Files.writeString(site.resolve("index.html"), "<!doctype html><title>warm-up</title>\n");
+        createBucket("warmup-site");
+        for (int i = 1; i <= 2; i++) {
+            exec(jbang("invalidate", "-c", DIST_ID, "/warmup.html", "--endpoint-url", cloudFront.endpoint().toString()), dir,
+                    "warmup-invalidate-" + i);
+            exec(jbang("deploy-site", "--no-invalidate", "--endpoint-url", moto.endpoint().toString(), site.toString(), "s3://warmup-site"), dir,
+                    "warmup-deploy-site-" + i);
+        }
         if (available.get("aws")) exec(awsInvalidation("/warmup.html"), dir, "warmup-aws");
     }
 
@@ -651,14 +723,16 @@ class run {
                 "--endpoint-url", cloudFront.endpoint().toString());
     }
 
+    static List<String> invalidateCommand(Path launcher) {
+        return List.of(launcher.toString(), "invalidate", "-c", DIST_ID, "/index.html", "--endpoint-url", cloudFront.endpoint().toString());
+    }
+
     static void invalidation() throws Exception {
         List<String> tools = new ArrayList<>(List.of("invalidate"));
         if (available.get("aws")) tools.add("aws cloudfront");
         for (int r = 1; r <= invalidationRuns; r++) {
             for (String tool : rotate(tools, r)) {
-                List<String> command = tool.equals("invalidate")
-                        ? jbang("invalidate", "-c", DIST_ID, "/index.html", "--endpoint-url", cloudFront.endpoint().toString())
-                        : awsInvalidation("/index.html");
+                List<String> command = tool.equals("invalidate") ? invalidateCommand(repo.resolve("jbang")) : awsInvalidation("/index.html");
                 measure(S1, tool, r, List.of(command), work);
             }
         }
@@ -668,8 +742,6 @@ class run {
 
     /** Scenario 2; returns the filled buckets of each tool (the seeds of scenario 3). */
     static Map<String, List<String>> fullUpload() throws Exception {
-        site3000 = Site.generate(work.resolve("site-3000"), scaled(3000), false, SEED);
-        System.err.println("bench: generated " + site3000.describe());
         List<String> tools = new ArrayList<>(List.of("deploy-site"));
         if (available.get("aws")) tools.add("aws s3 sync");
         Map<String, List<String>> filled = new LinkedHashMap<>();
@@ -689,13 +761,19 @@ class run {
         return filled;
     }
 
-    static void onePercent(Map<String, List<String>> filled) throws Exception {
+    /** The sync tools of scenarios 3 and 4, each with its own bucket, and the checkout every bucket holds. */
+    record Synced(List<String> tools, Map<String, String> bucketOf, Path checkout) {
+    }
+
+    /**
+     * Gives each sync tool a bucket holding the original site: one that scenario 2 filled, else (scenario 2 not run, or
+     * too few buckets) one seeded inside moto.
+     */
+    static Synced syncedBuckets(Map<String, List<String>> filled) throws Exception {
         List<String> tools = new ArrayList<>(List.of("deploy-site"));
         if (available.get("aws")) tools.add("aws s3 sync + invalidation");
         if (available.get("rclone")) tools.add("rclone sync");
         if (available.get("s3cmd")) tools.add("s3cmd sync");
-        // Each tool gets its own bucket holding the original site; run r then takes every bucket from the state of
-        // run r-1 to the same next state (30 more files changed), so every tool sees exactly the same change.
         List<String> pool = new ArrayList<>();
         for (List<String> buckets : filled.values()) pool.addAll(buckets);
         pool.sort(Comparator.reverseOrder());
@@ -706,34 +784,45 @@ class run {
                 bucket = pool.remove(0);
             } else {
                 bucket = "change-" + tool.split(" ")[0];
-                createBucket(bucket);
-                seed(site3000.root, bucket, "seed-" + tool.split(" ")[0]);
+                seed(bucket, site3000.root);
             }
             bucketOf.put(tool, bucket);
         }
         // The benchmark's distribution now has deploy-site's bucket as origin: deploy-site finds it by itself.
         cloudFront.addDistribution(DIST_ID, null, List.of("www.bench.test"), List.of(CloudFrontEmulator.Origin.s3(bucketOf.get("deploy-site"))));
-        Path previous = site3000.root;
+        return new Synced(tools, bucketOf, site3000.root);
+    }
+
+    /** What a sync tool runs to bring {@code bucket} to {@code checkout}: the same in scenarios 3 and 4. */
+    static List<List<String>> syncCommands(String tool, String bucket, Path checkout) {
+        return switch (tool) {
+            case "deploy-site" -> List.of(jbang("deploy-site", "--endpoint-url", proxy.endpoint().toString(),
+                    "--cloudfront-endpoint-url", cloudFront.endpoint().toString(), checkout.toString(), "s3://" + bucket));
+            case "rclone sync" -> List.of(List.of("rclone", "sync", "--checksum", "--fast-list", checkout.toString(), "bench:" + bucket));
+            case "s3cmd sync" -> List.of(List.of("s3cmd", "-c", work.resolve("s3cmd.cfg").toString(), "sync", "--delete-removed",
+                    "--no-progress", checkout + "/", "s3://" + bucket + "/"));
+            default -> List.of(
+                    List.of("aws", "s3", "sync", checkout.toString(), "s3://" + bucket, "--delete", "--no-progress",
+                            "--endpoint-url", proxy.endpoint().toString()),
+                    awsInvalidation("/*"));
+        };
+    }
+
+    /**
+     * Scenario 3. Run r copies the checkout of run r-1 to a new folder and changes 30 more files, then every tool takes
+     * its bucket from the state of run r-1 to that state, so every tool sees exactly the same change. Returns the
+     * buckets with the last checkout, which they now hold.
+     */
+    static Synced onePercent(Synced synced) throws Exception {
+        Path previous = synced.checkout();
         for (int r = 1; r <= runs; r++) {
             Path checkout = work.resolve("checkout-3000-" + r);
             copyTree(previous, checkout);
             Set<String> changed = Site.change(checkout, CHANGED_FILES, SEED + r);
             if (r > 1) deleteTree(previous);
             previous = checkout;
-            for (String tool : rotate(tools, r)) {
-                String bucket = bucketOf.get(tool);
-                List<List<String>> commands = switch (tool) {
-                    case "deploy-site" -> List.of(jbang("deploy-site", "--endpoint-url", proxy.endpoint().toString(),
-                            "--cloudfront-endpoint-url", cloudFront.endpoint().toString(), checkout.toString(), "s3://" + bucket));
-                    case "rclone sync" -> List.of(List.of("rclone", "sync", "--checksum", "--fast-list", checkout.toString(), "bench:" + bucket));
-                    case "s3cmd sync" -> List.of(List.of("s3cmd", "-c", work.resolve("s3cmd.cfg").toString(), "sync", "--delete-removed",
-                            "--no-progress", checkout + "/", "s3://" + bucket + "/"));
-                    default -> List.of(
-                            List.of("aws", "s3", "sync", checkout.toString(), "s3://" + bucket, "--delete", "--no-progress",
-                                    "--endpoint-url", proxy.endpoint().toString()),
-                            awsInvalidation("/*"));
-                };
-                Measure m = measure(S3, tool, r, commands, work);
+            for (String tool : rotate(synced.tools(), r)) {
+                Measure m = measure(S3, tool, r, syncCommands(tool, synced.bucketOf().get(tool), checkout), work);
                 Set<String> extra = new TreeSet<>(m.uploadedKeys);
                 extra.removeAll(changed);
                 Set<String> missed = new TreeSet<>(changed);
@@ -744,108 +833,259 @@ class run {
                             + " HEAD, " + m.kind("LIST") + " LIST)"
                             : "MISMATCH: deploy-site uploaded " + m.uploads + " objects; not changed but uploaded " + extra.size()
                             + " " + first(extra) + "; changed but not uploaded " + missed.size() + " " + first(missed);
-                    checks.add("run " + r + ": " + verdict);
+                    checks.add(S3 + " run " + r + ": " + verdict);
                 }
                 m.note = (m.note.isEmpty() ? "" : m.note + "; ") + m.uploadedKeys.size() + " distinct keys uploaded, "
                         + (changed.size() - missed.size()) + " of the " + changed.size() + " changed";
             }
         }
+        return new Synced(synced.tools(), synced.bucketOf(), previous);
     }
 
     static String first(Set<String> keys) {
         return keys.isEmpty() ? "" : "(" + keys.stream().limit(3).collect(Collectors.joining(", ")) + (keys.size() > 3 ? ", ..." : "") + ")";
     }
 
-    /** Fills a bucket (untimed) with deploy-site straight to moto. */
-    static void seed(Path site, String bucket, String label) throws Exception {
-        long t0 = System.nanoTime();
-        Proc p = exec(jbang("deploy-site", "--no-invalidate", "--endpoint-url", moto.endpoint().toString(), site.toString(), "s3://" + bucket),
-                work, label);
-        if (p.exit() != 0) throw new IllegalStateException("seeding " + bucket + " failed: see bench/out/logs/" + label + ".err");
-        System.err.printf(Locale.ROOT, "bench: seeded s3://%s in %.1f s%n", bucket, (System.nanoTime() - t0) / 1e9);
+    /** Fills a new bucket (untimed) with the files of a folder, inside moto's process. */
+    static SeedableMoto.Seeded seed(String bucket, Path site) throws Exception {
+        SeedableMoto.Seeded s = moto.seed(bucket, site);
+        System.err.printf(Locale.ROOT, "bench: seeded s3://%s with %,d objects (%.1f MB) inside moto in %.1f s%n", bucket, s.objects(),
+                s.bytes() / 1e6, s.seconds());
+        return s;
     }
 
-    static void unchanged() throws Exception {
-        Site site = Site.generate(work.resolve("site-5000"), scaled(5000), false, SEED + 5000);
-        System.err.println("bench: generated " + site.describe());
-        String bucket = "unchanged-5000";
-        createBucket(bucket);
-        serve(bucket);
-        // The seed is deploy-site's full upload of 5,000 files through the proxy: measured, but not one of the runs.
-        measure(S4, "deploy-site (seed: full upload)", 0, List.of(jbang("deploy-site", "--no-invalidate", "--endpoint-url",
-                proxy.endpoint().toString(), site.root.toString(), "s3://" + bucket)), work);
-        List<String> tools = new ArrayList<>(List.of("deploy-site"));
-        if (available.get("rclone")) tools.add("rclone sync");
+    /**
+     * Scenario 4: every bucket holds the last checkout of scenario 3; each run copies it to a new folder (new
+     * modification times, a fresh CI checkout) and runs scenario 3's commands. Not the AWS CLI: it compares
+     * modification times, so from a fresh checkout it re-uploads every file, which scenario 3 already measures.
+     */
+    static void unchanged(Synced synced) throws Exception {
+        int files = site3000.files.size();
+        List<String> tools = synced.tools().stream().filter(t -> !t.startsWith("aws")).toList();
+        if (tools.size() < synced.tools().size()) {
+            notes.add(String.format(Locale.ROOT, "scenario 4 does not run `aws s3 sync`: it compares modification times, so from a fresh "
+                    + "checkout it re-uploads all %,d files, exactly what scenario 3 measures (every run there is a fresh checkout), "
+                    + "at about 30 s a run for 3,000 files", files));
+        }
         for (int r = 1; r <= runs; r++) {
-            Path checkout = work.resolve("checkout-5000-" + r);
-            copyTree(site.root, checkout);
+            Path checkout = work.resolve("checkout-3000-fresh-" + r);
+            copyTree(synced.checkout(), checkout);
             for (String tool : rotate(tools, r)) {
-                List<String> command = tool.equals("deploy-site")
-                        ? jbang("deploy-site", "--endpoint-url", proxy.endpoint().toString(), "--cloudfront-endpoint-url",
-                        cloudFront.endpoint().toString(), checkout.toString(), "s3://" + bucket)
-                        : List.of("rclone", "sync", "--checksum", "--fast-list", checkout.toString(), "bench:" + bucket);
-                measure(S4, tool, r, List.of(command), work);
+                Measure m = measure(S4, tool, r, syncCommands(tool, synced.bucketOf().get(tool), checkout), work);
+                if (tool.equals("deploy-site")) checkUnchanged(S4, m, files);
             }
             deleteTree(checkout);
         }
-        deleteTree(site.root);
     }
 
-    static void memory() throws Exception {
-        Site site = Site.generate(work.resolve("site-50000"), scaled(50000), true, SEED + 50000);
+    /** deploy-site on a bucket that already holds the site: one LIST per 1,000 objects, no other S3 request, no upload. */
+    static void checkUnchanged(String scenario, Measure m, int files) {
+        long expected = (files + 999) / 1000;
+        long others = m.requests.entrySet().stream().filter(e -> !e.getKey().equals("LIST")).mapToLong(Map.Entry::getValue).sum();
+        boolean ok = m.exit == 0 && m.kind("LIST") == expected && others == 0 && m.uploads == 0;
+        checks.add(String.format(Locale.ROOT, "%s run %d: %s: deploy-site sent %d LIST (ceil(%d/1000) = %d) and %d other S3 requests, "
+                + "uploaded %d", scenario, m.run, ok ? "OK" : "MISMATCH", m.kind("LIST"), files, expected, others, m.uploads));
+    }
+
+    /**
+     * Scenario 6: the unchanged 30,000-file site (small files) on moto, deployed {@code runs} times, with rclone in the
+     * first run only (moto lists 30,000 objects in about 20 s, so every rclone run costs that again). The bucket is
+     * seeded inside moto's process (the seed row: its time and moto's CPU); no fresh copy is needed, as neither
+     * deploy-site nor rclone --checksum looks at modification times.
+     */
+    static void large() throws Exception {
+        moto.reset(); // the buckets of scenarios 2 to 4 are not needed any more: moto's memory back
+        Site site = Site.generate(work.resolve("site-30000"), scaled(30000), true, SEED + 30000);
         System.err.println("bench: generated " + site.describe());
-        String bucket = "memory-50000";
+        String bucket = "large-30000";
         serve(bucket);
-        String endpoint;
-        ListingStub stub = null;
-        S3FaultProxy stubProxy = null;
         try {
-            if (memoryOnMoto) {
-                createBucket(bucket);
-                // The seed: deploy-site's full upload straight to moto (the proxy's per-request cost is not wanted
-                // for 50,000 requests); time and memory are reported, request counts are not.
-                Proc seed = exec(jbang("deploy-site", "--no-invalidate", "--endpoint-url", moto.endpoint().toString(), site.root.toString(),
-                        "s3://" + bucket), work, "seed-50000");
-                Measure s = new Measure(S5, "deploy-site (seed: full upload, direct to moto)", 0);
-                s.seconds = seed.seconds();
-                s.exit = seed.exit();
-                s.cpu = seed.cpu();
-                s.maxRssKb = seed.maxRssKb();
-                s.scriptJvmKb = seed.scriptJvmKb();
-                s.jbangJvmKb = seed.jbangJvmKb();
-                s.scriptJvmStart = seed.scriptJvmStart();
-                s.requests.put("PUT", -1L);
-                s.note = "not through the proxy: requests not counted";
-                measures.add(s);
-                System.err.printf(Locale.ROOT, "bench: seeded s3://%s in %.1f s, peak RSS %d MB%n", bucket, s.seconds, s.maxRssKb / 1024);
-                if (seed.exit() != 0) {
-                    anyFailure = true;
-                    s.note = "FAILED (exit " + seed.exit() + ")";
-                    return;
-                }
-                endpoint = proxy.endpoint().toString();
-            } else {
-                // The listing stub lists the folder as S3 would after uploading it; a second proxy counts the requests.
-                stub = ListingStub.of(bucket, site.root);
-                stubProxy = S3FaultProxy.start(stub.endpoint());
-                counting = stubProxy;
-                endpoint = stubProxy.endpoint().toString();
-                notes.add(String.format(Locale.ROOT, "scenario 5 lists the %,d objects from bench/ListingStub.java (ListObjectsV2 of the "
-                        + "folder with size and MD5 ETags, as S3 lists it after an upload; any other request would fail the run) behind "
-                        + "a second S3FaultProxy, because seeding moto with them takes 3 to 8 minutes here; --memory-on-moto seeds moto "
-                        + "instead", stub.size()));
-            }
+            seedRow(S6, bucket, site);
+            List<String> tools = new ArrayList<>(List.of("deploy-site"));
+            if (available.get("rclone")) tools.add("rclone sync");
             for (int r = 1; r <= runs; r++) {
-                Measure m = measure(S5, "deploy-site", r, List.of(jbang("deploy-site", "--endpoint-url", endpoint,
-                        "--cloudfront-endpoint-url", cloudFront.endpoint().toString(), site.root.toString(), "s3://" + bucket)), work);
-                if (!memoryOnMoto) m.motoCpu = -1;
+                for (String tool : rotate(tools, r)) {
+                    if (tool.startsWith("rclone") && r > 1) continue;
+                    List<String> command = tool.equals("deploy-site")
+                            ? jbang("deploy-site", "--endpoint-url", proxy.endpoint().toString(), "--cloudfront-endpoint-url",
+                            cloudFront.endpoint().toString(), site.root.toString(), "s3://" + bucket)
+                            : List.of("rclone", "sync", "--checksum", "--fast-list", site.root.toString(), "bench:" + bucket);
+                    Measure m = measure(S6, tool, r, List.of(command), work);
+                    if (tool.equals("deploy-site")) checkUnchanged(S6, m, site.files.size());
+                }
             }
         } finally {
-            counting = proxy;
-            if (stubProxy != null) stubProxy.close();
-            if (stub != null) stub.close();
             deleteTree(site.root);
         }
+    }
+
+    /** Seeds the bucket inside moto as a row of the table (run 0): its time and moto's CPU; there is no S3 request. */
+    static void seedRow(String scenario, String bucket, Site site) throws Exception {
+        Measure s = new Measure(scenario, "seed: inside moto's process (not a tool)", 0);
+        double motoCpu0 = cpuSeconds(motoPid);
+        long t0 = System.nanoTime();
+        SeedableMoto.Seeded seeded = seed(bucket, site.root);
+        s.seconds = (System.nanoTime() - t0) / 1e9;
+        s.motoCpu = cpuSeconds(motoPid) - motoCpu0;
+        s.cpu = -1;
+        s.requests.put("PUT", -1L); // shown as "not counted"
+        s.note = String.format(Locale.ROOT, "%,d objects, %.1f MB, put through moto's S3 backend by bench/seedable_moto.py",
+                seeded.objects(), seeded.bytes() / 1e6);
+        measures.add(s);
+        checks.add(String.format(Locale.ROOT, "%s seed: %s: %,d objects of %,d files (%.1f MB) in %.1f s inside moto", scenario,
+                seeded.objects() == site.files.size() ? "OK" : "MISMATCH", seeded.objects(), site.files.size(), seeded.bytes() / 1e6, s.seconds));
+    }
+
+    /** The empty folders of a cold start, all under bench/out/work/cold. */
+    record Cold(Path repoClone, Path jbangDir, Path jbangRepo, Path launcherCache, Path mavenRepo) {
+        static Cold under(Path root) {
+            return new Cold(root.resolve("repo"), root.resolve("jbang-dir"), root.resolve("jbang-repo"), root.resolve("launcher-cache"),
+                    root.resolve("maven-repo"));
+        }
+
+        /** ./jbang's environment: nothing cached anywhere (JBANG_CACHE_DIR unset: it lives in JBANG_DIR). */
+        Map<String, String> environment() {
+            Map<String, String> e = new LinkedHashMap<>(env);
+            e.remove("JBANG_CACHE_DIR");
+            e.put("JBANG_DIR", jbangDir.toString());
+            e.put("JBANG_REPO", jbangRepo.toString());
+            e.put("JBANG_LAUNCHER_CACHE", launcherCache.toString());
+            e.put("JBANG_LAUNCHER_USE_PATH", "false");
+            e.put("MAVEN_OPTS", "-Dmaven.repo.local=" + mavenRepo);
+            return e;
+        }
+    }
+
+    /** Bytes and files under a folder. */
+    record Usage(long bytes, long files) {
+        static Usage of(Path dir) throws IOException {
+            if (!Files.isDirectory(dir)) return new Usage(0, 0);
+            try (Stream<Path> walk = Files.walk(dir)) {
+                long[] sum = new long[2];
+                walk.filter(Files::isRegularFile).forEach(p -> {
+                    sum[0] += p.toFile().length();
+                    sum[1]++;
+                });
+                return new Usage(sum[0], sum[1]);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return String.format(Locale.ROOT, "%.1f MB in %,d files", bytes / 1e6, files);
+        }
+    }
+
+    /**
+     * Scenario 5: {@code ./jbang invalidate} as the first step of a CI job on a new machine: a fresh clone of HEAD,
+     * and empty JBang folder, JBang Maven repository, launcher cache and Maven repository for the launcher's mvn. The
+     * launcher installs JBang with mvn, JBang resolves the script's dependencies and builds it, the script sends the
+     * invalidation. Once (each cold run downloads the same from Maven Central), then twice warm from the same clone.
+     */
+    static void coldStart() throws Exception {
+        Path root = work.resolve("cold");
+        Cold cold = Cold.under(root);
+        try {
+            deleteTree(root);
+            for (Path dir : List.of(cold.jbangDir(), cold.jbangRepo(), cold.launcherCache(), cold.mavenRepo())) Files.createDirectories(dir);
+            Proc clone = exec(List.of("git", "clone", "--quiet", repo.toString(), cold.repoClone().toString()), work, "cold-git-clone");
+            if (clone.exit() != 0) {
+                coldFailed("git clone failed: " + lastLine(Files.readString(logs.resolve("cold-git-clone.err"))));
+                return;
+            }
+            Map<String, String> environment = cold.environment();
+            List<String> command = invalidateCommand(cold.repoClone().resolve("jbang"));
+            Measure first = measure(S5, "invalidate, cold", 1, List.of(command), cold.repoClone(), environment, true);
+            Map<String, Usage> used = new LinkedHashMap<>();
+            used.put("JBang's Maven repository (JBANG_REPO)", Usage.of(cold.jbangRepo()));
+            used.put("mvn's repository (-Dmaven.repo.local)", Usage.of(cold.mavenRepo()));
+            used.put("the launcher cache (JBANG_LAUNCHER_CACHE: copies of JBang's jars)", Usage.of(cold.launcherCache()));
+            used.put("JBANG_DIR (JBang's cache: the built jar)", Usage.of(cold.jbangDir()));
+            if (first.exit != 0) {
+                // The reason: the last line it printed, without its time stamp and terminal colours (mvn's).
+                String said = lastLine(Files.readString(logs.resolve(first.log + ".err"))).replaceAll("\u001B\\[[0-9;]*m", "")
+                        .replaceFirst("^\\[ *[0-9.]+ s\\] ", "");
+                coldFailed("exit " + first.exit + " after " + String.format(Locale.ROOT, "%.1f s", first.seconds) + ": " + said
+                        + " (stderr: bench/out/logs/" + first.log + ".err)");
+                return;
+            }
+            // The launcher keeps JBang's answer on the first run, writes a class-data archive on the second and maps it
+            // from the third on: two warm runs show both.
+            List<Measure> warm = new ArrayList<>();
+            for (String run : List.of("2nd", "3rd")) {
+                warm.add(measure(S5, "invalidate, warm (" + run + " run)", 1, List.of(command), cold.repoClone(), environment, false));
+            }
+            coldReport(first, warm, used);
+        } catch (Exception e) {
+            coldFailed(e.toString());
+        } finally {
+            deleteTree(root);
+        }
+    }
+
+    static void coldFailed(String reason) {
+        anyFailure = true;
+        coldStart = "FAILED: " + reason;
+        checks.add(S5 + ": " + coldStart);
+        System.err.println("bench: cold start " + coldStart);
+    }
+
+    /** The cold start's summary for the ratios table: set by {@link #coldReport} or {@link #coldFailed}. */
+    static String coldStart;
+
+    /**
+     * A cold run's phases, in seconds (-1 when not seen): the launcher until JBang's JVM appeared (mostly mvn installing
+     * JBang), JBang's JVM until the script's JVM appeared (resolving and downloading the dependencies, then building the
+     * jar, from JBang's time-stamped lines), the script until it exited (its invalidation sent).
+     */
+    record Phases(double launcher, double jbang, double resolving, double building, double script) {
+        static Phases of(Measure m, List<String> stamped) {
+            double resolving = stampOf(stamped, "Resolving dependencies");
+            double resolved = stampOf(stamped, "Dependencies resolved");
+            double building = stampOf(stamped, "Building jar");
+            boolean seen = m.jbangJvmStart >= 0 && m.scriptJvmStart >= 0;
+            return new Phases(m.jbangJvmStart, seen ? m.scriptJvmStart - m.jbangJvmStart : -1,
+                    resolving >= 0 && resolved >= 0 ? resolved - resolving : -1,
+                    building >= 0 && m.scriptJvmStart >= 0 ? m.scriptJvmStart - building : -1,
+                    m.scriptJvmStart >= 0 ? m.seconds - m.scriptJvmStart : -1);
+        }
+
+        static String s(double seconds) {
+            return seconds < 0 ? "?" : String.format(Locale.ROOT, "%.1f s", seconds);
+        }
+
+        String brief() {
+            return "mvn installing JBang " + s(launcher) + ", JBang " + s(jbang) + ", the script " + s(script);
+        }
+
+        String full() {
+            return "the launcher with mvn installing JBang " + s(launcher) + " (until JBang's JVM started), JBang " + s(jbang)
+                    + " (resolving dependencies " + s(resolving) + ", building the jar " + s(building) + "; until the script's JVM started), "
+                    + "the script " + s(script);
+        }
+    }
+
+    static void coldReport(Measure cold, List<Measure> warm, Map<String, Usage> used) throws IOException {
+        Phases phases = Phases.of(cold, Files.readAllLines(logs.resolve(cold.log + ".err")));
+        long downloaded = used.entrySet().stream().filter(e -> e.getKey().contains("repository")).mapToLong(e -> e.getValue().bytes()).sum();
+        String again = warm.stream().map(m -> m.exit == 0 ? String.format(Locale.ROOT, "%.1f s", m.seconds) : "FAILED")
+                .collect(Collectors.joining(", then "));
+        coldStart = String.format(Locale.ROOT, "%.1f s (%s; %.0f MB downloaded); warm %s", cold.seconds, phases.brief(), downloaded / 1e6, again);
+        checks.add(String.format(Locale.ROOT, "%s: %.1f s to the first invalidation, one run: %s; from the same clone again %s",
+                S5, cold.seconds, phases.full(), again));
+        StringBuilder sizes = new StringBuilder();
+        used.forEach((what, usage) -> sizes.append(sizes.length() == 0 ? "" : "; ").append(what).append(' ').append(usage));
+        checks.add(S5 + ": afterwards " + sizes + (used.values().stream().anyMatch(u -> u.files() == 0)
+                ? " (an empty folder: that setting was not honoured)" : " (each setting honoured: every folder filled)"));
+        cold.note = "stderr with times: bench/out/logs/" + cold.log + ".err";
+    }
+
+    /** Seconds of the first time-stamped line ("[  12.345 s] ...") that contains {@code text}, or -1. */
+    static double stampOf(List<String> stamped, String text) {
+        for (String line : stamped) {
+            if (line.contains(text) && line.startsWith("[")) return Double.parseDouble(line.substring(1, line.indexOf(" s]")).trim());
+        }
+        return -1;
     }
 
     // ------------------------------------------------------------------ files
@@ -879,7 +1119,7 @@ class run {
      * A deterministic Hugo-like site: pages in post folders ({@code posts/SLUG/index.html}) with their processed
      * images beside them (fingerprinted names, a few KB to 200 KB), tag and category pages with their feeds,
      * pagination, fingerprinted CSS/JS, fonts, the home page, its feed, the sitemap, a search index, 404, robots.txt.
-     * {@code small}: the same shapes at 100 to 1,500 bytes a file (the 50,000-file memory site).
+     * {@code small}: the same shapes at 100 to 1,500 bytes a file (the large unchanged site).
      */
     static final class Site {
         final Path root;
@@ -1163,26 +1403,38 @@ class run {
                     "aws s3 sync", "bound by moto, one Python process: compare the moto CPU s and CPU s columns");
             ratio("one invalidation: invalidate / aws cloudfront create-invalidation", "<= 1.5 (aim 1.0)", 1.5, false, S1, "invalidate",
                     "aws cloudfront", "");
-            ratio(String.format(Locale.ROOT, "unchanged %,d: deploy-site / rclone sync", scaled(5000)), "(no goal)", Double.NaN, false, S4, "deploy-site", "rclone sync", "");
-            Row unchanged = row(S4, "deploy-site");
-            if (unchanged != null) {
-                int files = scaled(5000);
-                long lists = (long) unchanged.medianOf(m -> m.kind("LIST"));
-                long perObject = (long) unchanged.medianOf(m -> m.kind("PUT") + m.kind("GET") + m.kind("HEAD") + m.kind("POST") + m.kind("DELETE"));
-                long expected = (files + 999) / 1000;
-                headline.add(new String[] {"unchanged " + String.format(Locale.ROOT, "%,d", files) + ": LIST requests (median)", Long.toString(lists),
-                        "= ceil(" + files + "/1000) = " + expected + ", no per-object request",
-                        lists == expected && perObject == 0 ? "met" : "not met (" + perObject + " other requests)"});
-            }
-            Row mem = row(S5, "deploy-site");
-            if (mem != null) {
-                double kb = mem.medianOf(m -> m.maxRssKb);
-                double scriptKb = mem.medianOf(m -> m.scriptJvmKb);
-                headline.add(new String[] {"unchanged " + String.format(Locale.ROOT, "%,d", scaled(50000))
+            ratio(String.format(Locale.ROOT, "unchanged %,d: deploy-site / rclone sync", scaled(3000)), "(no goal)", Double.NaN, false, S4,
+                    "deploy-site", "rclone sync", "fresh checkout; deploy-site's time includes finding the distribution");
+            ratio(String.format(Locale.ROOT, "unchanged %,d: deploy-site / rclone sync", scaled(30000)), "(no goal)", Double.NaN, false, S6,
+                    "deploy-site", "rclone sync", "");
+            listHeadline(S4, scaled(3000));
+            listHeadline(S6, scaled(30000));
+            Row large = row(S6, "deploy-site");
+            if (large != null) {
+                double kb = large.medianOf(m -> m.maxRssKb);
+                double scriptKb = large.medianOf(m -> m.scriptJvmKb);
+                headline.add(new String[] {"unchanged " + String.format(Locale.ROOT, "%,d", scaled(30000))
                         + ": peak RSS (median, /usr/bin/time %M = max of JBang's JVM and the script's)",
                         String.format(Locale.ROOT, "%.0f MB (script JVM alone %.0f MB)", kb / 1024, scriptKb / 1024), "< 300 MB",
                         kb / 1024 < 300 ? "met" : "not met"});
             }
+            if (coldStart != null) {
+                headline.add(new String[] {"cold start to the first invalidation: total s (fresh clone, empty caches; one run)", coldStart,
+                        "(no goal; keep small)", "-"});
+            }
+        }
+
+        /** deploy-site on an unchanged site: the median LIST count against one per 1,000 objects, and nothing else. */
+        void listHeadline(String scenario, int files) {
+            Row unchanged = row(scenario, "deploy-site");
+            if (unchanged == null) return;
+            long lists = (long) unchanged.medianOf(m -> m.kind("LIST"));
+            long others = (long) unchanged.medianOf(m -> m.requests.values().stream().mapToLong(Long::longValue).sum() - m.kind("LIST"));
+            long uploads = (long) unchanged.medianOf(m -> m.uploads);
+            long expected = (files + 999) / 1000;
+            headline.add(new String[] {String.format(Locale.ROOT, "unchanged %,d: LIST requests (median)", files), Long.toString(lists),
+                    "= ceil(" + files + "/1000) = " + expected + ", no other S3 request, 0 uploads",
+                    lists == expected && others == 0 && uploads == 0 ? "met" : "not met (" + others + " other requests, " + uploads + " uploads)"});
         }
 
         Row row(String scenario, String tool) {
@@ -1278,7 +1530,8 @@ class run {
             b.append("Made by `").append(machine.get("command")).append("` on ").append(machine.get("date"))
                     .append(String.format(Locale.ROOT, " in %.0f s.", took.toMillis() / 1000.0))
                     .append(" Everything ran on 127.0.0.1: moto's S3 server behind the request-counting S3FaultProxy, and the CloudFront")
-                    .append(" emulator. Times are whole processes as users run them (`./jbang ALIAS`, `aws`, `rclone`, `s3cmd`), tools")
+                    .append(" emulator (the cold start also downloads JBang and the dependencies from Maven Central). Times are whole")
+                    .append(" processes as users run them (`./jbang ALIAS`, `aws`, `rclone`, `s3cmd`), tools")
                     .append(" interleaved run by run; ratios are taken within each run, then the median. Numbers only: nothing is asserted.\n\n");
             b.append("## Machine\n\n");
             List<String[]> m = new ArrayList<>();
@@ -1314,10 +1567,14 @@ class run {
             return String.format(Locale.ROOT, """
                     - Sites are generated from a fixed seed: %,d files (about 33%% post pages `posts/SLUG/index.html`, 40%% processed
                       images with fingerprinted names beside them, 3 KB to 200 KB, tag and category pages with feeds, pagination,
-                      fingerprinted CSS/JS, fonts, home page, feeds, sitemap, search index); the same shapes at %,d files for the
-                      unchanged check and %,d files of 100 to 1,500 bytes for memory.
-                    - 1: `./jbang invalidate -c DIST /index.html` vs `aws cloudfront create-invalidation`, both with `--endpoint-url`,
-                      after one untimed warm-up each; %d runs each.
+                      fingerprinted CSS/JS, fonts, home page, feeds, sitemap, search index), and the same shapes at %,d files of 100
+                      to 1,500 bytes for the large unchanged site.
+                    - S3 is one moto server (bench/seedable_moto.py: moto's own server application, plus a route that puts a
+                      folder's files into a bucket inside moto's process) behind the request-counting proxy.
+                    - 1: `./jbang invalidate -c DIST /index.html` vs `aws cloudfront create-invalidation`, both with `--endpoint-url`;
+                      %d runs each. Untimed warm-up first: each script runs for real twice (the launcher keeps JBang's answer on
+                      the first run and writes a class-data archive on the second: every timed run is a warm one, as in a CI job
+                      whose caches survive), aws once.
                     - 2: each run uploads into a new empty bucket (`deploy-site --no-invalidate` vs `aws s3 sync`); %d runs each.
                     - 3: each tool has its own bucket holding the original site (the buckets of scenario 2); run r copies the
                       checkout of run r-1 to a new folder (new modification times, as a fresh CI checkout) and edits %d entry
@@ -1325,18 +1582,29 @@ class run {
                       the same change each run. `deploy-site` (finds the distribution by its bucket, invalidates the changed URLs)
                       vs `aws s3 sync --delete` + `aws cloudfront create-invalidation --paths "/*"` (timed together) vs `rclone sync
                       --checksum --fast-list` vs `s3cmd sync --delete-removed`; %d runs each.
-                    - 4: the %,d-file site is uploaded once by deploy-site (the seed row), then each run deploys a fresh copy;
-                      rclone alongside for reference; %d runs.
-                    - 5: the %,d-file site deployed unchanged %d times (no fresh copy: deploy-site never looks at modification
-                      times). The bucket is bench/ListingStub.java behind a second proxy: it lists the folder as S3 lists it after an
-                      upload (size, MD5 ETag) and refuses anything else; `--memory-on-moto` seeds moto with the objects instead.
-                    - Run counts: moto handles about 300 small PUTs a second on one core, so these keep the whole run under
+                    - 4: the unchanged site from a fresh checkout: every bucket holds scenario 3's last checkout; each run copies
+                      that checkout to a new folder (new modification times) and runs scenario 3's commands; %d runs each. Not
+                      `aws s3 sync`: it compares modification times, so from a fresh checkout it re-uploads every file (about
+                      30 s a run), which scenario 3 already measures.
+                    - 5: cold start, one run: a `git clone` of the repository's HEAD, then `./jbang invalidate -c DIST /index.html
+                      --endpoint-url ...` from the clone with empty `JBANG_DIR`, `JBANG_REPO` (JBang's Maven repository),
+                      `JBANG_LAUNCHER_CACHE` and `MAVEN_OPTS=-Dmaven.repo.local=...` (the launcher's mvn), so the launcher installs
+                      JBang from Maven Central with mvn, JBang resolves the script's dependencies and builds it, and the script
+                      sends the invalidation. Phases come from when JBang's JVM and the script's JVM appeared (sampled every
+                      100 ms) and from JBang's time-stamped stderr lines; downloaded bytes are the sizes of the two Maven
+                      repositories afterwards. Then two warm runs from the same clone and folders (the launcher writes a class-data
+                      archive on the second run and maps it from the third on). All under bench/out/work, deleted
+                      afterwards. It needs Maven Central: when a download fails the row says FAILED and the benchmark goes on.
+                    - 6: the %,d-file site put into moto inside its process (the seed row: no S3 request; ETags are the MD5s,
+                      as S3 lists them after an upload), then deployed unchanged %d times by deploy-site, and once by `rclone sync
+                      --checksum --fast-list` in the first run (moto takes about 20 s to list 30,000 objects, so each run costs
+                      that; no fresh copy: neither tool looks at modification times).
+                    - Run counts: moto handles about 150 to 300 small PUTs a second on one core, so these keep the whole run under
                       10 minutes on 2 cores; the benchmark JVM (proxy, emulator) and moto share the cores with the tool measured.
                     - Every tool gets only PATH, HOME, JAVA_HOME, JBang's variables, fake keys, `AWS_REGION`/`AWS_DEFAULT_REGION`
                       us-east-1, `AWS_EC2_METADATA_DISABLED=true`, endpoints on 127.0.0.1 (`AWS_ENDPOINT_URL` to a closed local port
                       as a safety net), no AWS config files, and rclone/s3cmd configurations generated for the proxy.
-                    """, scaled(3000), scaled(5000), scaled(50000), invalidationRuns, runs, CHANGED_FILES, runs, scaled(5000), runs,
-                    scaled(50000), runs);
+                    """, scaled(3000), scaled(30000), invalidationRuns, runs, CHANGED_FILES, runs, runs, scaled(30000), runs);
         }
 
         String json() {
@@ -1345,8 +1613,8 @@ class run {
             int i = 0;
             for (var e : machine.entrySet()) b.append(i++ == 0 ? "\n" : ",\n").append("    ").append(q(e.getKey())).append(": ").append(q(e.getValue()));
             b.append("\n  },\n  \"settings\": {\"runs\": ").append(runs).append(", \"invalidation_runs\": ").append(invalidationRuns)
-                    .append(", \"scale\": ").append(scale).append(", \"files\": [").append(scaled(3000)).append(", ").append(scaled(5000))
-                    .append(", ").append(scaled(50000)).append("], \"changed_files\": ").append(CHANGED_FILES).append(", \"seed\": ").append(SEED)
+                    .append(", \"scale\": ").append(scale).append(", \"files\": [").append(scaled(3000)).append(", ").append(scaled(30000))
+                    .append("], \"scenarios\": ").append(new TreeSet<>(only)).append(", \"changed_files\": ").append(CHANGED_FILES).append(", \"seed\": ").append(SEED)
                     .append("},\n  \"wall_seconds\": ").append(took.toMillis() / 1000.0).append(",\n  \"rows\": [");
             i = 0;
             for (Row r : rows) {
@@ -1364,6 +1632,7 @@ class run {
                             .append(", \"uploaded_bytes\": ").append(m.bytes).append(", \"cpu_s\": ").append(num(m.cpu))
                             .append(", \"moto_cpu_s\": ").append(num(m.motoCpu)).append(", \"peak_rss_kb\": ").append(m.maxRssKb)
                             .append(", \"script_jvm_hwm_kb\": ").append(m.scriptJvmKb).append(", \"jbang_jvm_hwm_kb\": ").append(m.jbangJvmKb)
+                            .append(", \"jbang_jvm_start_s\": ").append(num(m.jbangJvmStart))
                             .append(", \"script_jvm_start_s\": ").append(num(m.scriptJvmStart)).append(", \"note\": ").append(q(m.note)).append('}');
                 }
                 b.append("\n    ]}");
