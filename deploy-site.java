@@ -301,10 +301,12 @@ class DeploySite implements Callable<Integer> {
         // The clients, the listing and the distribution are made ready in the background while the files are hashed.
         // The lookup's notes wait until its result is used: a run that fails first (no such bucket) shows its error alone.
         List<String> cdnNotes = java.util.Collections.synchronizedList(new ArrayList<>());
+        Phases phases = new Phases();
         try (Remote ready = Remote.start(() -> Bucket.connect(where.bucket(), s3Settings(), concurrency), where.prefix(),
                 noInvalidate ? null : () -> Invalidations.CloudFront.connect(credentials(), cloudFrontEndpointUrl, log),
                 cloudFront -> findDistribution(cloudFront, where, cdnNotes::add))) {
             List<Site.LocalFile> local = Local.scan(source, where.prefix(), includeHidden, excludes, rules, log);
+            phases.done("hash");
             if (local.isEmpty() && !allowEmpty) {
                 throw new Invalidations.Failure("refused: " + source + " holds no file to upload, and deploying it would delete the whole site; "
                         + "nothing was changed (--allow-empty deploys it anyway)");
@@ -312,6 +314,7 @@ class DeploySite implements Callable<Integer> {
             Bucket bucket = ready.bucket();
             Invalidations.CloudFront cloudFront = ready.cloudFront();
             List<Site.RemoteObject> remote = ready.listing();
+            phases.done("list (beyond hashing)");
             Site.Plan plan = Site.plan(local, remote, where.prefix(), excludes, includeHidden, force,
                     bucket.storedChecksums(Site.needsStoredChecksum(local, remote), log));
             if (refreshHeaders) {
@@ -324,6 +327,7 @@ class DeploySite implements Callable<Integer> {
             if (noDelete) plan = plan.withoutDeletions();
 
             Site.Cdn cdn = ready.cdn();
+            phases.done("plan");
             cdnNotes.forEach(log::note);
             Site.InvalidationPlan invalidation = cdn == null ? null
                     : Site.planInvalidation(plan.changedKeys(), plan.deletions(), local, remote, cdn.originPath(), maxPaths, log::note);
@@ -339,6 +343,7 @@ class DeploySite implements Callable<Integer> {
             progress.stop();
             report.uploaded(assets, pages);
             if (assets.failed().isEmpty() && pages.failed().isEmpty()) bucket.copyInPlace(plan.headerFixes(), rules, acl, log);
+            phases.done("upload");
 
             List<String> failed = new ArrayList<>(assets.failed().keySet());
             failed.addAll(pages.failed().keySet());
@@ -350,15 +355,19 @@ class DeploySite implements Callable<Integer> {
                         : Site.planInvalidation(report.uploadedKeys(), List.of(), local, remote, cdn.originPath(), maxPaths, log::note);
                 results = invalidate(cloudFront, cdn, sent, log);
                 report.invalidated(sent, results);
+                phases.done("invalidate");
             }
             if (complete) {
                 bucket.delete(plan.deletions(), log);
                 report.deleted(plan.deletions());
+                phases.done("delete");
             }
             int code = complete ? 0 : 1;
             if (complete && waitForCompletion && !results.isEmpty()) {
                 code = waitFor(cloudFront, results, report, log);
+                phases.done("wait");
             }
+            log.debug("time: " + phases);
             report.print(out, output);
             report.writeGitHubOutputs(env);
             if (!complete) {
@@ -1411,6 +1420,31 @@ class DeploySite implements Callable<Integer> {
     }
 
     // ================================================================ output
+
+    /** Where a run's time went, for --verbose: from the JVM's start to call() (option parsing included), then each step. */
+    static final class Phases {
+        private final List<String> steps = new ArrayList<>();
+        private final long created = System.nanoTime();
+        private long mark = created;
+
+        void done(String step) {
+            long now = System.nanoTime();
+            steps.add(step + " " + seconds(now - mark));
+            mark = now;
+        }
+
+        private static String seconds(long nanos) {
+            return String.format(Locale.ROOT, "%.2f s", nanos / 1e9);
+        }
+
+        /** The JVM's uptime is read only here (under --verbose): java.management costs a few classes to load. */
+        @Override
+        public String toString() {
+            long uptime = java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime();
+            long start = uptime * 1_000_000L - (System.nanoTime() - created);
+            return "start " + seconds(start) + ", " + String.join(", ", steps);
+        }
+    }
 
     /** Progress on stderr: a bar on a terminal, a line every few seconds in CI, nothing for a run without uploads. */
     static final class Progress {

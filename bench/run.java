@@ -448,6 +448,8 @@ class run {
         long bytes;
         Set<String> uploadedKeys = new TreeSet<>();
         String note = "";
+        /** deploy-site's own account of where the time went (its --verbose "time:" line): step -> seconds. */
+        final Map<String, Double> phases = new LinkedHashMap<>();
         /** bench/out/logs/LOG.{cmd,out,err,rss} of the last command. */
         String log = "";
 
@@ -485,6 +487,7 @@ class run {
             String base = (scenario + "-" + tool).replaceAll("[^A-Za-z0-9]+", "_") + "-" + run + (commands.size() > 1 ? "-" + (++i) : "");
             Proc p = exec(command, dir, base, environment, stamped);
             m.log = base;
+            m.phases.putAll(phases(logs.resolve(base + ".err")));
             m.seconds += p.seconds();
             m.maxRssKb = Math.max(m.maxRssKb, p.maxRssKb());
             m.cpu += p.cpu();
@@ -672,11 +675,29 @@ class run {
         }
     }
 
+    /** deploy-site always runs with -v: its closing "time:" line says where its time went (see {@link #phases}). */
     static List<String> jbang(String... args) {
         List<String> c = new ArrayList<>();
         c.add(repo.resolve("jbang").toString());
         c.addAll(List.of(args));
+        if (args[0].equals("deploy-site")) c.add(2, "-v");
         return c;
+    }
+
+    /** The steps of deploy-site's "deploy-site: time: start 0.61 s, hash 0.80 s, ..." line in a stderr log. */
+    static Map<String, Double> phases(Path err) throws IOException {
+        Map<String, Double> steps = new LinkedHashMap<>();
+        if (!Files.exists(err)) return steps;
+        String marker = "deploy-site: time: ";
+        for (String line : Files.readAllLines(err, StandardCharsets.UTF_8)) {
+            int at = line.indexOf(marker);
+            if (at < 0) continue;
+            for (String step : line.substring(at + marker.length()).split(", ")) {
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("(.+) (\\d+\\.\\d+) s").matcher(step.trim());
+                if (m.matches()) steps.put(m.group(1), Double.parseDouble(m.group(2)));
+            }
+        }
+        return steps;
     }
 
     /** Puts the tools of one run in a different order each run. */
@@ -712,8 +733,10 @@ class run {
         for (int i = 1; i <= 2; i++) {
             exec(jbang("invalidate", "-c", DIST_ID, "/warmup.html", "--endpoint-url", cloudFront.endpoint().toString()), dir,
                     "warmup-invalidate-" + i);
-            exec(jbang("deploy-site", "--no-invalidate", "--endpoint-url", moto.endpoint().toString(), site.toString(), "s3://warmup-site"), dir,
-                    "warmup-deploy-site-" + i);
+            // With an invalidation, so that the class-data archive holds CloudFront's classes as well as S3's.
+            Files.writeString(site.resolve("index.html"), "<!doctype html><title>warm-up " + i + "</title>\n");
+            exec(jbang("deploy-site", "-c", DIST_ID, "--endpoint-url", moto.endpoint().toString(), "--cloudfront-endpoint-url",
+                    cloudFront.endpoint().toString(), site.toString(), "s3://warmup-site"), dir, "warmup-deploy-site-" + i);
         }
         if (available.get("aws")) exec(awsInvalidation("/warmup.html"), dir, "warmup-aws");
     }
@@ -1483,6 +1506,26 @@ class run {
             return t;
         }
 
+        /** deploy-site's rows: the median of each step of its "time:" line. */
+        List<String[]> phaseTable() {
+            List<String> steps = new ArrayList<>();
+            for (Row r : rows) for (Measure m : r.runs) m.phases.keySet().forEach(k -> { if (!steps.contains(k)) steps.add(k); });
+            List<String[]> t = new ArrayList<>();
+            List<String> head = new ArrayList<>(List.of("scenario", "tool", "total s"));
+            head.addAll(steps);
+            t.add(head.toArray(String[]::new));
+            for (Row r : rows) {
+                if (r.runs.stream().allMatch(m -> m.phases.isEmpty())) continue;
+                List<String> cells = new ArrayList<>(List.of(r.scenario, r.tool, f2(r.seconds().median())));
+                for (String step : steps) {
+                    double median = r.medianOf(m -> m.phases.getOrDefault(step, -1.0));
+                    cells.add(median >= 0 ? f2(median) : "-");
+                }
+                t.add(cells.toArray(String[]::new));
+            }
+            return t;
+        }
+
         List<String[]> ratioTable() {
             List<String[]> t = new ArrayList<>();
             t.add(new String[] {"ratio (same run, then median)", "median", "min", "max", "goal", "verdict"});
@@ -1498,6 +1541,7 @@ class run {
         String text() {
             StringBuilder b = new StringBuilder();
             b.append(aligned(table())).append('\n').append(aligned(ratioTable())).append('\n');
+            if (phaseTable().size() > 1) b.append(aligned(phaseTable())).append('\n');
             for (String c : checks) b.append("check ").append(c).append('\n');
             for (String n : notes) b.append("note: ").append(n).append('\n');
             b.append(String.format(Locale.ROOT, "benchmark took %.0f s", took.toMillis() / 1000.0));
@@ -1540,6 +1584,16 @@ class run {
             b.append(md(m)).append('\n');
             b.append("## Ratios and goals\n\n").append(md(ratioTable())).append('\n');
             b.append("## Runs\n\n").append(md(table())).append('\n');
+            List<String[]> phases = phaseTable();
+            if (phases.size() > 1) {
+                b.append("## Where deploy-site's time goes\n\n").append(md(phases)).append('\n').append("""
+                        Medians of deploy-site's own `--verbose` account (wall time, seconds): *start* from the launcher's process
+                        start to the script's first step (bash, the JVM, option parsing), *hash* the local files (the S3 and
+                        CloudFront clients are built and the bucket is listed meanwhile, on other threads), *list* how long the
+                        listing ran on after hashing had finished, then each step in order.
+
+                        """);
+            }
             b.append("""
                     Columns: *requests* are the S3 requests the proxy saw per run (LIST = ListObjects/ListObjectsV2, the others by HTTP
                     method), plus CloudFront requests the emulator saw; *uploads* the PutObject requests; *uploaded* their payload bytes
@@ -1633,7 +1687,9 @@ class run {
                             .append(", \"moto_cpu_s\": ").append(num(m.motoCpu)).append(", \"peak_rss_kb\": ").append(m.maxRssKb)
                             .append(", \"script_jvm_hwm_kb\": ").append(m.scriptJvmKb).append(", \"jbang_jvm_hwm_kb\": ").append(m.jbangJvmKb)
                             .append(", \"jbang_jvm_start_s\": ").append(num(m.jbangJvmStart))
-                            .append(", \"script_jvm_start_s\": ").append(num(m.scriptJvmStart)).append(", \"note\": ").append(q(m.note)).append('}');
+                            .append(", \"script_jvm_start_s\": ").append(num(m.scriptJvmStart)).append(", \"phases_s\": {")
+                            .append(m.phases.entrySet().stream().map(e -> q(e.getKey()) + ": " + num(e.getValue())).collect(Collectors.joining(", ")))
+                            .append("}, \"note\": ").append(q(m.note)).append('}');
                 }
                 b.append("\n    ]}");
             }

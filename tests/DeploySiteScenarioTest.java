@@ -518,6 +518,16 @@ class DeploySiteScenarioTest {
     }
 
     @Test
+    void verboseSaysWhereTheTimeWent() throws Exception {
+        Run run = deploy("-v", site.toString(), "s3://" + BUCKET);
+        assertEquals(0, run.code, run.toString());
+        assertTrue(run.err.lines().anyMatch(l -> l.matches("deploy-site: time: start \\d+\\.\\d\\d s, hash \\d+\\.\\d\\d s, "
+                + "list \\(beyond hashing\\) \\d+\\.\\d\\d s, plan \\d+\\.\\d\\d s, upload \\d+\\.\\d\\d s, invalidate \\d+\\.\\d\\d s, "
+                + "delete \\d+\\.\\d\\d s")), run::toString);
+        assertTrue(!deploy(site.toString(), "s3://" + BUCKET).err.contains("time:"), "only with --verbose");
+    }
+
+    @Test
     void aDryRunMakesNoWriteCall() throws Exception {
         assertEquals(0, deploy(site.toString(), "s3://" + BUCKET).code);
         write("css/site.css", "changed");

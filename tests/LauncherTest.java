@@ -99,8 +99,16 @@ class LauncherTest {
             return launcherCache.resolve("0.132.1/lib");
         }
 
+        List<Path> entries() throws Exception {
+            return files("commands");
+        }
+
         List<Path> archives() throws Exception {
-            Path dir = launcherCache.resolve("0.132.1/archives");
+            return files("archives");
+        }
+
+        private List<Path> files(String folder) throws Exception {
+            Path dir = launcherCache.resolve("0.132.1").resolve(folder);
             if (!Files.isDirectory(dir)) return List.of();
             try (Stream<Path> files = Files.list(dir)) {
                 return files.sorted().toList();
@@ -171,6 +179,7 @@ class LauncherTest {
         // What JBang reads to build the command changes: the script, the catalog, JBang's own build of the script.
         Files.writeString(project.dir().resolve("hello.java"), HELLO.formatted("v2"));
         assertEquals("v2 [x]\n", project.run("hello", "x").stdout());
+        assertEquals(1, project.entries().size(), "the entry of the script's earlier version is gone: " + project.entries());
         Files.writeString(project.dir().resolve("other.java"), HELLO.formatted("other").replace("class hello", "class other"));
         Files.writeString(project.dir().resolve("jbang-catalog.json"), "{\"aliases\": {\"hello\": {\"script-ref\": \"other.java\"}}}\n");
         assertEquals("other [x]\n", project.run("hello", "x").stdout());
