@@ -1587,10 +1587,10 @@ class run {
             List<String[]> phases = phaseTable();
             if (phases.size() > 1) {
                 b.append("## Where deploy-site's time goes\n\n").append(md(phases)).append('\n').append("""
-                        Medians of deploy-site's own `--verbose` account (wall time, seconds): *start* from the launcher's process
-                        start to the script's first step (bash, the JVM, option parsing), *hash* the local files (the S3 and
-                        CloudFront clients are built and the bucket is listed meanwhile, on other threads), *list* how long the
-                        listing ran on after hashing had finished, then each step in order.
+                        Medians of deploy-site's own `--verbose` account (wall time, seconds): *start* from the JVM's start to the
+                        script's first step (option parsing included; not the launcher's bash before it), *hash* the local files
+                        (the S3 and CloudFront clients are built and the bucket is listed meanwhile, on other threads), *list* how
+                        long the listing ran on after hashing had finished, then each step in order.
 
                         """);
             }
