@@ -305,6 +305,7 @@ class DeploySite implements Callable<Integer> {
         try (Remote ready = Remote.start(() -> Bucket.connect(where.bucket(), s3Settings(), concurrency), where.prefix(),
                 noInvalidate ? null : () -> Invalidations.CloudFront.connect(credentials(), cloudFrontEndpointUrl, log),
                 cloudFront -> findDistribution(cloudFront, where, cdnNotes::add))) {
+            ready.timeInto(phases);
             List<Site.LocalFile> local = Local.scan(source, where.prefix(), includeHidden, excludes, rules, log);
             phases.done("hash");
             if (local.isEmpty() && !allowEmpty) {
@@ -1101,6 +1102,14 @@ class DeploySite implements Callable<Integer> {
             return r;
         }
 
+        /** Notes in {@code phases} when each background step finished (shown by --verbose). */
+        void timeInto(Phases phases) {
+            bucket.thenRun(() -> phases.reached("S3 client"));
+            listing.thenRun(() -> phases.reached("listed"));
+            cloudFront.thenRun(() -> phases.reached("CloudFront client"));
+            cdn.thenRun(() -> phases.reached("distribution"));
+        }
+
         private <T> CompletableFuture<T> async(Step<T> step) {
             return CompletableFuture.supplyAsync(() -> {
                 try {
@@ -1421,11 +1430,19 @@ class DeploySite implements Callable<Integer> {
 
     // ================================================================ output
 
-    /** Where a run's time went, for --verbose: from the JVM's start to call() (option parsing included), then each step. */
+    /**
+     * Where a run's time went, for --verbose: from the JVM's start to call() (option parsing included), then each step;
+     * then when each step on the background threads finished, counted from call().
+     */
     static final class Phases {
         private final List<String> steps = new ArrayList<>();
+        private final List<String> background = java.util.Collections.synchronizedList(new ArrayList<>());
         private final long created = System.nanoTime();
         private long mark = created;
+
+        void reached(String step) {
+            background.add(step + " at " + seconds(System.nanoTime() - created));
+        }
 
         void done(String step) {
             long now = System.nanoTime();
@@ -1442,7 +1459,11 @@ class DeploySite implements Callable<Integer> {
         public String toString() {
             long uptime = java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime();
             long start = uptime * 1_000_000L - (System.nanoTime() - created);
-            return "start " + seconds(start) + ", " + String.join(", ", steps);
+            String behind;
+            synchronized (background) {
+                behind = background.isEmpty() ? "" : "; in the background: " + String.join(", ", background);
+            }
+            return "start " + seconds(start) + ", " + String.join(", ", steps) + behind;
         }
     }
 

@@ -692,9 +692,10 @@ class run {
         for (String line : Files.readAllLines(err, StandardCharsets.UTF_8)) {
             int at = line.indexOf(marker);
             if (at < 0) continue;
-            for (String step : line.substring(at + marker.length()).split(", ")) {
-                java.util.regex.Matcher m = java.util.regex.Pattern.compile("(.+) (\\d+\\.\\d+) s").matcher(step.trim());
-                if (m.matches()) steps.put(m.group(1), Double.parseDouble(m.group(2)));
+            // "STEP 0.71 s, ...; in the background: EVENT at 0.70 s, ..." (events counted from the first step's start)
+            for (String step : line.substring(at + marker.length()).replace("; in the background: ", ", ").split(", ")) {
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("(.+?)( at)? (\\d+\\.\\d+) s").matcher(step.trim());
+                if (m.matches()) steps.put(m.group(1) + (m.group(2) == null ? "" : " (at)"), Double.parseDouble(m.group(3)));
             }
         }
         return steps;
@@ -1590,7 +1591,8 @@ class run {
                         Medians of deploy-site's own `--verbose` account (wall time, seconds): *start* from the JVM's start to the
                         script's first step (option parsing included; not the launcher's bash before it), *hash* the local files
                         (the S3 and CloudFront clients are built and the bucket is listed meanwhile, on other threads), *list* how
-                        long the listing ran on after hashing had finished, then each step in order.
+                        long the listing ran on after hashing had finished, then each step in order; *(at)*: when a step on the
+                        background threads finished, counted from the first step's start.
 
                         """);
             }

@@ -523,7 +523,8 @@ class DeploySiteScenarioTest {
         assertEquals(0, run.code, run.toString());
         assertTrue(run.err.lines().anyMatch(l -> l.matches("deploy-site: time: start \\d+\\.\\d\\d s, hash \\d+\\.\\d\\d s, "
                 + "list \\(beyond hashing\\) \\d+\\.\\d\\d s, plan \\d+\\.\\d\\d s, upload \\d+\\.\\d\\d s, invalidate \\d+\\.\\d\\d s, "
-                + "delete \\d+\\.\\d\\d s")), run::toString);
+                + "delete \\d+\\.\\d\\d s; in the background: (S3 client|listed|CloudFront client|distribution) at \\d+\\.\\d\\d s"
+                + "(, (S3 client|listed|CloudFront client|distribution) at \\d+\\.\\d\\d s){3}")), run::toString);
         assertTrue(!deploy(site.toString(), "s3://" + BUCKET).err.contains("time:"), "only with --verbose");
     }
 
