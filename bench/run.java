@@ -47,7 +47,7 @@ import java.util.stream.Stream;
 
 /**
  * The project's benchmark: {@code ./jbang bench/run.java [--runs N] [--invalidation-runs N] [--scale F]
- * [--only LIST] [--install] [--results DIR]}.
+ * [--only LIST] [--no-install] [--results DIR]}.
  *
  * <p>Everything runs on 127.0.0.1 with fake credentials: one moto S3 server ({@link SeedableMoto}), an
  * {@link S3FaultProxy} in front of it (it counts the requests each tool run makes, by operation, and the bytes they
@@ -89,7 +89,8 @@ class run {
     static int invalidationRuns = 5;
     static double scale = 1.0;
     static Set<Integer> only = ALL_SCENARIOS;
-    static boolean install = false;
+    /** rclone and s3cmd are installed from Debian's packages when missing (as root): the comparison needs them. */
+    static boolean install = true;
     static Path resultsDir;
 
     static Path repo;
@@ -171,11 +172,11 @@ class run {
                 case "--invalidation-runs" -> invalidationRuns = Integer.parseInt(args[++i]);
                 case "--scale" -> scale = Double.parseDouble(args[++i]);
                 case "--only" -> only = scenarios(args[++i]);
-                case "--install" -> install = true;
+                case "--no-install" -> install = false;
                 case "--results" -> resultsDir = Path.of(args[++i]).toAbsolutePath();
                 case "-h", "--help" -> {
                     System.out.println("""
-                            usage: ./jbang bench/run.java [--runs N] [--invalidation-runs N] [--scale F] [--only LIST] [--install] [--results DIR]
+                            usage: ./jbang bench/run.java [--runs N] [--invalidation-runs N] [--scale F] [--only LIST] [--no-install] [--results DIR]
                               --runs N               runs of each tool in scenarios 2, 3, 4 and 6 (default 3; rclone runs once in 6)
                               --invalidation-runs N  runs of each tool in scenario 1 (default 5)
                               --scale F              multiply every file count by F (default 1: 3,000 and 30,000 files)
@@ -183,7 +184,8 @@ class run {
                                                      1 one invalidation, 2 full upload, 3 1% change, 4 unchanged 3,000,
                                                      5 cold start (needs Maven Central), 6 unchanged 30,000; without 2 or 3,
                                                      the buckets 3 and 4 start from are seeded inside moto instead
-                              --install              as root, apt-get install rclone and s3cmd when they are missing
+                              --no-install           do not apt-get install rclone and s3cmd when they are missing (as root
+                                                     it does by default; without them their columns are not run)
                               --results DIR          where results.json and results.md go (default bench/ for default
                                                      settings, bench/out/ otherwise)""");
                     System.exit(0);
@@ -237,9 +239,9 @@ class run {
             } else {
                 String hint = "apt-get update && apt-get install -y " + String.join(" ", missing);
                 notes.add(String.join(" and ", missing) + " not installed: their columns were not run (install: `" + hint
-                        + "` as root, or pass --install)");
+                        + "` as root)");
                 System.err.println("bench: " + String.join(" and ", missing) + " not installed; not run. Install with: " + hint
-                        + (root ? " (or pass --install)" : ""));
+                        + (root ? " (or drop --no-install)" : ""));
             }
         }
         if (!available.get("aws")) {
@@ -1511,6 +1513,7 @@ class run {
         List<String[]> phaseTable() {
             List<String> steps = new ArrayList<>();
             for (Row r : rows) for (Measure m : r.runs) m.phases.keySet().forEach(k -> { if (!steps.contains(k)) steps.add(k); });
+            steps.sort(Comparator.comparing(k -> k.endsWith(" (at)"))); // the steps in order, then the background's
             List<String[]> t = new ArrayList<>();
             List<String> head = new ArrayList<>(List.of("scenario", "tool", "total s"));
             head.addAll(steps);
