@@ -15,10 +15,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
@@ -41,10 +37,7 @@ class DeploySiteEndToEndTest {
         moto = LocalServers.Moto.start();
         cloudFront = CloudFrontEmulator.start();
         cloudFront.addDistribution(DIST, null, List.of("www.e2e.test"), List.of(CloudFrontEmulator.Origin.s3(BUCKET)));
-        s3 = S3Client.builder().region(Region.US_EAST_1).endpointOverride(moto.endpoint()).forcePathStyle(true)
-                .httpClient(UrlConnectionHttpClient.create())
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(LocalServers.ACCESS_KEY, LocalServers.SECRET_KEY)))
-                .build();
+        s3 = TestS3.client(moto.endpoint());
         // Build once up front, so the timed-out-looking first run is not inside a test.
         var help = LocalServers.jbang(env(), null, "deploy-site", "--help");
         assertEquals(0, help.exitCode(), help::toString);
@@ -52,9 +45,7 @@ class DeploySiteEndToEndTest {
 
     @AfterAll
     static void stop() throws Exception {
-        if (s3 != null) s3.close();
-        if (cloudFront != null) cloudFront.close();
-        if (moto != null) moto.close();
+        LocalServers.closeAll(s3, cloudFront, moto);
     }
 
     @BeforeEach

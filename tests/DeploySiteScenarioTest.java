@@ -29,10 +29,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
@@ -57,18 +53,12 @@ class DeploySiteScenarioTest {
         moto = LocalServers.Moto.start();
         proxy = S3FaultProxy.start(moto.endpoint());
         cloudFront = CloudFrontEmulator.start();
-        s3 = S3Client.builder().region(Region.US_EAST_1).endpointOverride(moto.endpoint()).forcePathStyle(true)
-                .httpClient(UrlConnectionHttpClient.create())
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(LocalServers.ACCESS_KEY, LocalServers.SECRET_KEY)))
-                .build();
+        s3 = TestS3.client(moto.endpoint());
     }
 
     @AfterAll
     static void stopServers() throws Exception {
-        if (s3 != null) s3.close();
-        if (cloudFront != null) cloudFront.close();
-        if (proxy != null) proxy.close();
-        if (moto != null) moto.close();
+        LocalServers.closeAll(s3, cloudFront, proxy, moto);
     }
 
     @BeforeEach

@@ -79,10 +79,7 @@ class FaultToleranceTest {
         proxy = S3FaultProxy.start(moto.endpoint());
         cloudFront = CloudFrontEmulator.start();
         cloudFront.addDistribution(DIST, "d1fault.cloudfront.net", List.of("www.fault.test"), List.of(CloudFrontEmulator.Origin.s3(BUCKET)));
-        s3 = S3Client.builder().region(Region.US_EAST_1).endpointOverride(moto.endpoint()).forcePathStyle(true)
-                .httpClient(UrlConnectionHttpClient.create())
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(LocalServers.ACCESS_KEY, LocalServers.SECRET_KEY)))
-                .build();
+        s3 = TestS3.client(moto.endpoint());
         bigSite = shared.resolve("big");
         Random random = new Random(42);
         String[] ext = {"html", "css", "js", "png", "txt", "json"};
@@ -102,10 +99,7 @@ class FaultToleranceTest {
 
     @AfterAll
     static void stopServers() throws Exception {
-        if (s3 != null) s3.close();
-        if (cloudFront != null) cloudFront.close();
-        if (proxy != null) proxy.close();
-        if (moto != null) moto.close();
+        LocalServers.closeAll(s3, cloudFront, proxy, moto);
     }
 
     @BeforeEach

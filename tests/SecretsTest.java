@@ -28,11 +28,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
@@ -68,20 +64,14 @@ class SecretsTest {
         moto = LocalServers.Moto.start();
         proxy = S3FaultProxy.start(moto.endpoint());
         cloudFront = CloudFrontEmulator.start();
-        s3 = S3Client.builder().region(Region.US_EAST_1).endpointOverride(moto.endpoint()).forcePathStyle(true)
-                .httpClient(UrlConnectionHttpClient.create())
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(LocalServers.ACCESS_KEY, LocalServers.SECRET_KEY)))
-                .build();
+        s3 = TestS3.client(moto.endpoint());
         cloudFront.addDistribution(DIST, "d1secret.cloudfront.net", List.of("www.secret.test"), List.of(CloudFrontEmulator.Origin.s3(BUCKET)));
         tmp = Files.createTempDirectory("secrets-");
     }
 
     @AfterAll
     static void stopServers() throws Exception {
-        if (s3 != null) s3.close();
-        if (cloudFront != null) cloudFront.close();
-        if (proxy != null) proxy.close();
-        if (moto != null) moto.close();
+        LocalServers.closeAll(s3, cloudFront, proxy, moto);
         if (tmp != null) {
             try (var walk = Files.walk(tmp)) {
                 walk.sorted(Comparator.reverseOrder()).forEach(p -> {

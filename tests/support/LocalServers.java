@@ -129,6 +129,13 @@ final class LocalServers {
     }
 
     /** The repository root: the folder with jbang-catalog.json, from the working directory upward. */
+    /** Closes what a test class started, in the order given, skipping what never started. */
+    static void closeAll(AutoCloseable... started) throws Exception {
+        for (AutoCloseable c : started) {
+            if (c != null) c.close();
+        }
+    }
+
     static Path repoRoot() {
         Path dir = Path.of("").toAbsolutePath();
         while (dir != null && !Files.exists(dir.resolve("jbang-catalog.json"))) dir = dir.getParent();
