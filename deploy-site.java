@@ -169,8 +169,8 @@ class DeploySite implements Callable<Integer> {
 
     @Option(names = "--gzip", paramLabel = "GLOB", arity = "0..1", parameterConsumer = OptionalGlob.class,
             description = "Compress text types (or the files matching GLOB) before upload, with Content-Encoding: gzip. "
-                    + "Deterministic, so unchanged files still compare equal. An existing folder or s3:// URL after it is not taken as GLOB.")
-    String gzip;
+                    + "Repeatable: every one counts. Deterministic, so unchanged files still compare equal. An existing folder or s3:// URL after it is not taken as GLOB.")
+    List<String> gzip = new ArrayList<>();
 
     @Option(names = "--acl", paramLabel = "ACL", description = "Canned ACL for uploads, e.g. public-read (only when asked: buckets with ACLs disabled reject it).")
     String acl;
@@ -262,7 +262,9 @@ class DeploySite implements Callable<Integer> {
         public void consumeParameters(java.util.Stack<String> args, CommandLine.Model.ArgSpec argSpec, CommandLine.Model.CommandSpec spec) {
             String value = Site.GZIP_TEXT;
             if (!args.isEmpty() && isGlob(args.peek())) value = args.pop();
-            argSpec.setValue(value);
+            List<String> all = new ArrayList<>(argSpec.getValue() == null ? List.<String>of() : argSpec.<List<String>>getValue());
+            all.add(value);
+            argSpec.setValue(all);
         }
 
         private static boolean isGlob(String next) {
@@ -690,11 +692,12 @@ class DeploySite implements Callable<Integer> {
 
         /** The header rules of a run: user rules first, then the preset, then the extension table. */
         record Rules(List<Map.Entry<PathMatcher, String>> contentTypes, List<Map.Entry<PathMatcher, String>> cacheControls,
-                     Preset preset, PathMatcher gzip, boolean gzipTextOnly) {
-            static Rules of(List<String> contentTypes, List<String> cacheControls, Preset preset, String gzipGlob) {
-                PathMatcher gzip = gzipGlob == null ? null : glob("--gzip", gzipGlob);
+                     Preset preset, List<PathMatcher> gzip, boolean gzipText) {
+            /** Every --gzip counts: a bare one adds the text types, a GLOB adds its files. */
+            static Rules of(List<String> contentTypes, List<String> cacheControls, Preset preset, List<String> gzipGlobs) {
+                List<PathMatcher> gzip = gzipGlobs.stream().filter(g -> !GZIP_TEXT.equals(g)).map(g -> glob("--gzip", g)).toList();
                 return new Rules(pairs("--content-type", contentTypes), pairs("--cache-control", cacheControls), preset,
-                        gzip, GZIP_TEXT.equals(gzipGlob));
+                        gzip, gzipGlobs.contains(GZIP_TEXT));
             }
 
             private static List<Map.Entry<PathMatcher, String>> pairs(String option, List<String> rules) {
@@ -718,8 +721,7 @@ class DeploySite implements Callable<Integer> {
             }
 
             boolean compresses(String relative, String type) {
-                if (gzip == null) return false;
-                return gzipTextOnly ? isText(type) || type.startsWith("application/wasm") : matches(gzip, relative);
+                return (gzipText && (isText(type) || type.startsWith("application/wasm"))) || gzip.stream().anyMatch(g -> matches(g, relative));
             }
 
             private static String first(List<Map.Entry<PathMatcher, String>> rules, String relative) {
@@ -772,7 +774,7 @@ class DeploySite implements Callable<Integer> {
 
         /**
          * Chooses the paths to invalidate. Every uploaded and deleted key gives its URLs (x/index.html gives /x/ and
-         * /x/index.html), encoded as CloudFront needs. Within the budget they go as exact paths; over it, directory
+         * /x/index.html), encoded as a browser requests them (Invalidations.urlsOfKey). Within the budget they go as exact paths; over it, directory
          * wildcards replace them, each step taking the wildcard that invalidates the fewest unchanged objects per path
          * saved (the listing tells which objects are under a directory), never more than 15 wildcards.
          */
@@ -780,12 +782,13 @@ class DeploySite implements Callable<Integer> {
                                                  String originPath, int budget, Consumer<String> note) {
             Set<String> changedKeys = new TreeSet<>(deleted);
             changedKeys.addAll(written);
-            List<String> rawUrls = new ArrayList<>();
+            List<String> served = new ArrayList<>();
             for (String key : changedKeys) {
                 String url = urlOf(key, originPath);
-                if (url != null) rawUrls.addAll(Invalidations.urlsOfKey(url));
+                if (url != null) served.add(url);
             }
-            Invalidations.Normalized normalized = Invalidations.normalize(rawUrls);
+            // Key names are not typed paths: a key's '%' or '?' is a plain character, encoded in its URL.
+            Invalidations.Normalized normalized = Invalidations.urlsOfKeys(served);
             normalized.notes().forEach(note);
             List<String> changed = normalized.paths();
             // The objects a wildcard would needlessly invalidate: every other object CloudFront serves from the site.
@@ -796,7 +799,7 @@ class DeploySite implements Callable<Integer> {
             for (String key : keys) {
                 if (changedKeys.contains(key)) continue;
                 String url = urlOf(key, originPath);
-                if (url != null) others.add(Invalidations.encode(url));
+                if (url != null) others.add(Invalidations.urlOfKey(url));
             }
             List<String> paths = chooseWithin(changed, others, budget);
             int also = 0;
@@ -1698,6 +1701,8 @@ class DeploySite implements Callable<Integer> {
         static final int MAX_PATHS_IN_PROGRESS = 3000;
         static final int MAX_WILDCARDS_IN_PROGRESS = 15;
         static final int MAX_PATH_LENGTH = 4000;
+        /** "What you need to know when invalidating tags": at most 256 characters, ASCII 33-126, no comma, no '*'. */
+        static final int MAX_TAG_LENGTH = 256;
         static final int FREE_PATHS_PER_MONTH = 1000;
         static final double PRICE_PER_PATH_USD = 0.005;
         /** Space, the RFC 1738 unsafe characters and '%' when it does not start an escape: CloudFront wants these encoded. */
@@ -1741,6 +1746,12 @@ class DeploySite implements Callable<Integer> {
         }
 
         static String normalizePath(String input, Consumer<String> note) {
+            if (input.isEmpty()) {
+                throw new UsageError("invalid path '': empty (pass '/' for the home page, '/*' for everything)");
+            }
+            if (isTag(input)) {
+                return checkTag(input);
+            }
             String path = input;
             Matcher url = Pattern.compile("^https?://[^/]*(/.*)?$").matcher(path);
             if (url.matches()) {
@@ -1800,26 +1811,48 @@ class DeploySite implements Callable<Integer> {
             return path.endsWith("*");
         }
 
+        /** An item that starts with '#' names a cache tag, not a path ("Invalidating content by cache tags"). */
+        static boolean isTag(String item) {
+            return item.startsWith("#");
+        }
+
+        /** A tag goes as given: 1 to 256 visible ASCII characters after '#', no comma, no '*' (tags have no wildcards). */
+        static String checkTag(String input) {
+            String tag = input.substring(1);
+            String problem = tag.isEmpty() ? "no tag after '#'"
+                    : tag.length() > MAX_TAG_LENGTH ? tag.length() + " characters, CloudFront allows " + MAX_TAG_LENGTH
+                    : tag.chars().anyMatch(c -> c < 33 || c > 126) ? "only visible ASCII characters (33-126) are allowed"
+                    : tag.indexOf(',') >= 0 ? "a comma separates tags at the origin, it cannot be part of one"
+                    : tag.indexOf('*') >= 0 ? "tags have no wildcards"
+                    : null;
+            if (problem != null) {
+                throw new UsageError("invalid cache tag " + quote(abbreviate(input)) + ": " + problem);
+            }
+            return input;
+        }
+
         /** Drops exact duplicates and every path that a wildcard of the same set already covers (a wildcard is a prefix match). */
         static List<String> dropCovered(Collection<String> paths) {
             TreeSet<String> sorted = new TreeSet<>(paths);
-            List<String> prefixes = sorted.stream().filter(Invalidations::isWildcard).map(p -> p.substring(0, p.length() - 1)).toList();
+            List<String> prefixes = sorted.stream().filter(p -> !isTag(p) && isWildcard(p)).map(p -> p.substring(0, p.length() - 1)).toList();
             List<String> kept = new ArrayList<>();
+            Set<String> tags = new java.util.HashSet<>();
             for (String path : sorted) {
-                boolean covered = prefixes.stream().anyMatch(prefix -> path.startsWith(prefix) && !path.equals(prefix + "*"));
+                boolean covered = isTag(path) ? !tags.add(path.toLowerCase(Locale.ROOT)) // tags are case-insensitive
+                        : prefixes.stream().anyMatch(prefix -> path.startsWith(prefix) && !path.equals(prefix + "*"));
                 if (!covered) kept.add(path);
             }
             return kept;
         }
 
         /**
-         * Maps files under ROOT to the URL paths that serve them: ROOT/a/b.css gives /a/b.css; ROOT/x/index.html gives
-         * /x/ and /x/index.html. Inputs outside ROOT are ignored, with one note.
+         * The keys of the files under ROOT (ROOT/a/b.css gives a/b.css), in the order given. Inputs outside ROOT are
+         * ignored, with one note.
          */
-        static List<String> urlsOfFiles(String root, Collection<String> files, Consumer<String> note) {
+        static List<String> keysOfFiles(String root, Collection<String> files, Consumer<String> note) {
             String base = stripDotSlash(root.replace('\\', '/'));
             base = base.equals(".") || base.isEmpty() ? "" : (base.endsWith("/") ? base : base + "/");
-            List<String> urls = new ArrayList<>();
+            List<String> keys = new ArrayList<>();
             int outside = 0;
             for (String file : files) {
                 String f = stripDotSlash(file.replace('\\', '/'));
@@ -1827,12 +1860,12 @@ class DeploySite implements Callable<Integer> {
                     outside++;
                     continue;
                 }
-                urls.addAll(urlsOfKey(f.substring(base.length())));
+                keys.add(f.substring(base.length()));
             }
             if (outside > 0) {
                 note.accept(outside + " input(s) not under " + root + " ignored");
             }
-            return urls;
+            return keys;
         }
 
         private static String stripDotSlash(String p) {
@@ -1841,12 +1874,75 @@ class DeploySite implements Callable<Integer> {
             return s;
         }
 
-        /** The URL paths that serve an object key (relative to the origin): index.html also answers for its directory. */
-        static List<String> urlsOfKey(String key) {
+        /**
+         * What a key's URL always has percent-encoded: '%' (in a key it is a plain character, never an escape), '?' and
+         * '#' (a browser would end the path there), and the RFC 1738 unsafe characters. Not '+': S3 keys and URLs keep it.
+         */
+        private static final String KEY_ENCODED = " \"<>#%{}|\\^~[]`?";
+
+        /**
+         * The URL path a browser requests for an object key (relative to the origin), as CloudFront caches it: '/' and
+         * the key's UTF-8 bytes, each byte outside visible ASCII and each character of KEY_ENCODED (and '*') as %XX.
+         * Typed paths follow other rules ({@link #normalizePath}: a %XX there is already an escape).
+         */
+        static String urlOfKey(String key) {
             String k = key.startsWith("/") ? key.substring(1) : key;
-            if (k.equals("index.html")) return List.of("/", "/index.html");
-            if (k.endsWith("/index.html")) return List.of("/" + k.substring(0, k.length() - "index.html".length()), "/" + k);
-            return List.of("/" + k);
+            byte[] bytes = k.getBytes(StandardCharsets.UTF_8);
+            StringBuilder out = new StringBuilder(bytes.length + 16).append('/');
+            for (byte raw : bytes) {
+                int b = raw & 0xff;
+                if (b <= 0x20 || b >= 0x7f || b == '*' || KEY_ENCODED.indexOf(b) >= 0) {
+                    out.append('%').append(Character.toUpperCase(Character.forDigit(b >> 4, 16)))
+                            .append(Character.toUpperCase(Character.forDigit(b & 0xf, 16)));
+                } else {
+                    out.append((char) b);
+                }
+            }
+            return out.toString();
+        }
+
+        /**
+         * The invalidation items of an object key: its URLs (x/index.html also answers as x/, index.html as /), encoded
+         * by {@link #urlOfKey}. A '~' has no encoding CloudFront matches reliably and a '*' would read as a wildcard: such a
+         * URL is invalidated by a prefix wildcard ending just before that character, with a note.
+         */
+        static List<String> urlsOfKey(String key, Consumer<String> note) {
+            String k = key.startsWith("/") ? key.substring(1) : key;
+            List<String> raw = k.equals("index.html") ? List.of("", k)
+                    : k.endsWith("/index.html") ? List.of(k.substring(0, k.length() - "index.html".length()), k)
+                    : List.of(k);
+            List<String> items = new ArrayList<>();
+            for (String url : raw) {
+                int cut = firstOf(url, "~*");
+                String item = cut < 0 ? urlOfKey(url) : urlOfKey(url.substring(0, cut)) + "*";
+                if (item.length() > MAX_PATH_LENGTH) {
+                    throw new UsageError("key " + quote(abbreviate(key)) + ": its URL has " + item.length()
+                            + " characters once encoded, CloudFront allows " + MAX_PATH_LENGTH);
+                }
+                if (cut >= 0 && items.stream().noneMatch(item::equals)) {
+                    note.accept("key " + quote(key) + " contains '" + url.charAt(cut) + "', which CloudFront cannot match reliably: invalidating "
+                            + item + " instead");
+                }
+                items.add(item);
+            }
+            return items.stream().distinct().toList();
+        }
+
+        private static int firstOf(String s, String chars) {
+            for (int i = 0; i < s.length(); i++) {
+                if (chars.indexOf(s.charAt(i)) >= 0) return i;
+            }
+            return -1;
+        }
+
+        /** The invalidation items of a set of keys: their URLs, duplicates and URLs under a wildcard of the set dropped, sorted. */
+        static Normalized urlsOfKeys(Collection<String> keys) {
+            List<String> notes = new ArrayList<>();
+            List<String> items = new ArrayList<>();
+            for (String key : keys) {
+                items.addAll(urlsOfKey(key, notes::add));
+            }
+            return new Normalized(dropCovered(items), notes);
         }
 
         /**
@@ -1855,8 +1951,20 @@ class DeploySite implements Callable<Integer> {
          * the most paths among equally deep ones. A step that would leave more than 15 wildcards (CloudFront's in-progress
          * limit) is not taken; when no step is left, everything collapses to /*.
          */
-        static List<String> collapse(List<String> paths, int maxPaths) {
+        static List<String> collapse(List<String> items, int maxPaths) {
             if (maxPaths < 1) throw new UsageError("--max-paths must be at least 1");
+            // A cache tag cannot be folded into a wildcard: the tags keep their places and the paths share what is left.
+            List<String> tags = items.stream().filter(Invalidations::isTag).toList();
+            boolean hasPaths = tags.size() < items.size();
+            if (tags.size() > maxPaths || (hasPaths && tags.size() == maxPaths)) {
+                throw new UsageError(tags.size() + " cache tag(s)" + (hasPaths ? " and the paths" : "") + " do not fit in --max-paths "
+                        + maxPaths + ": tags cannot be collapsed into wildcards");
+            }
+            List<String> paths = collapsePaths(items.stream().filter(p -> !isTag(p)).toList(), maxPaths - tags.size());
+            return dropCovered(java.util.stream.Stream.concat(tags.stream(), paths.stream()).toList());
+        }
+
+        private static List<String> collapsePaths(List<String> paths, int maxPaths) {
             TreeSet<String> set = new TreeSet<>(dropCovered(paths));
             while (set.size() > maxPaths || wildcards(set) > MAX_WILDCARDS_IN_PROGRESS) {
                 String best = null;
@@ -2027,29 +2135,50 @@ class DeploySite implements Callable<Integer> {
             }
         }
 
+        /** travis-ci-cloudfront-invalidation's -o when none is given (or an empty one). */
+        static final String NPM_DEFAULT_BRANCH = "master";
+
+        /**
+         * The branch globs that may invalidate; empty: any branch. --only-branch's globs, trimmed, empty ones dropped.
+         * Lines written for travis-ci-cloudfront-invalidation always pass -b, and there -o defaults to master (an empty -o
+         * too): so -b without -o, or an -o with nothing in it, means master. Without -b and -o: any branch.
+         */
+        static List<String> branchFilter(String branchFlag, List<String> onlyBranchFlag) {
+            List<String> globs = onlyBranchFlag == null ? List.of()
+                    : onlyBranchFlag.stream().map(String::strip).filter(g -> !g.isEmpty()).toList();
+            if (!globs.isEmpty()) return globs;
+            return onlyBranchFlag != null || branchFlag != null ? List.of(NPM_DEFAULT_BRANCH) : List.of();
+        }
+
         /**
          * Why this build must not invalidate, if it must not: a pull request (from -p, else from the CI) unless allowed;
-         * a branch outside --only-branch. The pull-request check comes first: on Travis a pull request's branch is its target.
+         * a branch outside {@link #branchFilter}. As in travis-ci-cloudfront-invalidation, -p anything but the exact
+         * string 'false' (an empty one included) is a pull request, and -b is trimmed. The pull-request check comes
+         * first: on Travis a pull request's branch is its target.
          */
-        static java.util.Optional<String> skipReason(Ci ci, String branch, String pullRequestFlag, List<String> onlyBranches, boolean allowPullRequests) {
+        static java.util.Optional<String> skipReason(Ci ci, String branchFlag, String pullRequestFlag, List<String> onlyBranchFlag, boolean allowPullRequests) {
             if (!allowPullRequests) {
                 if (pullRequestFlag != null) {
-                    if (!pullRequestFlag.isBlank() && !pullRequestFlag.equals("false")) {
-                        return java.util.Optional.of("pull request build (-p " + pullRequestFlag + "); --allow-pull-requests invalidates anyway");
+                    if (!pullRequestFlag.equals("false")) {
+                        return java.util.Optional.of("pull request build (-p " + quote(pullRequestFlag) + ": anything but 'false' is a pull request); "
+                                + "--allow-pull-requests invalidates anyway");
                     }
                 } else if (ci.pullRequest() != null) {
                     return java.util.Optional.of("pull request build on " + ci.name() + "; --allow-pull-requests invalidates anyway");
                 }
             }
-            if (onlyBranches != null && !onlyBranches.isEmpty()) {
-                String current = branch != null ? branch : ci.branch();
-                if (current == null) {
-                    return java.util.Optional.of("branch unknown (pass -b BRANCH) and --only-branch " + String.join(",", onlyBranches) + " given");
-                }
-                boolean match = onlyBranches.stream().map(String::strip).anyMatch(glob -> globMatches(glob, current));
-                if (!match) {
-                    return java.util.Optional.of("branch " + current + " is not one of " + String.join(",", onlyBranches));
-                }
+            List<String> globs = branchFilter(branchFlag, onlyBranchFlag);
+            if (globs.isEmpty()) {
+                return java.util.Optional.empty();
+            }
+            String current = branchFlag != null ? branchFlag.strip() : ci.branch();
+            if (current == null) {
+                return java.util.Optional.of("branch unknown (pass -b BRANCH) and --only-branch " + String.join(",", globs) + " given");
+            }
+            if (globs.stream().noneMatch(glob -> globMatches(glob, current))) {
+                boolean npmDefault = onlyBranchFlag == null || globs.equals(List.of(NPM_DEFAULT_BRANCH)) && onlyBranchFlag.stream().allMatch(String::isBlank);
+                return java.util.Optional.of("branch " + quote(current) + " is not one of " + String.join(",", globs)
+                        + (npmDefault ? " (with -b and no -o, only " + NPM_DEFAULT_BRANCH + " invalidates, as in travis-ci-cloudfront-invalidation; -o BRANCH chooses)" : ""));
             }
             return java.util.Optional.empty();
         }
@@ -2322,32 +2451,59 @@ class DeploySite implements Callable<Integer> {
 
         /** The AWS CLI's shape of a CreateInvalidation result, which scripts parse today. */
         static Json json(Result r) {
-            Map<String, Object> paths = new LinkedHashMap<>();
-            paths.put("Quantity", r.paths().size());
-            paths.put("Items", r.paths());
-            Map<String, Object> batch = new LinkedHashMap<>();
-            batch.put("Paths", paths);
-            batch.put("CallerReference", r.callerReference());
             Map<String, Object> invalidation = new LinkedHashMap<>();
             invalidation.put("Id", r.id());
             invalidation.put("Status", r.status());
             invalidation.put("CreateTime", r.createTime() == null ? null : AWS_TIME.format(r.createTime()));
-            invalidation.put("InvalidationBatch", batch);
+            invalidation.put("InvalidationBatch", batchJson(r.paths(), r.callerReference()));
             Map<String, Object> top = new LinkedHashMap<>();
             top.put("Location", r.location());
             top.put("Invalidation", invalidation);
             return Json.of(top);
         }
 
-        static void printDryRun(PrintStream out, String distribution, List<List<String>> batches, List<String> references) {
+        /**
+         * The dry run: text prints the plan on stdout; json prints the request(s) in the shape of the AWS CLI's
+         * --cli-input-json (an array for several batches) and the plan on stderr; id prints no id (none is made) and
+         * the plan on stderr.
+         */
+        static void printDryRun(PrintStream out, PrintStream err, OutputFormat format, String distribution, List<List<String>> batches,
+                                List<String> references) {
+            PrintStream plan = format == OutputFormat.text ? out : err;
             int total = batches.stream().mapToInt(List::size).sum();
             for (int i = 0; i < batches.size(); i++) {
-                out.println("dry run: would invalidate " + batches.get(i).size() + " path(s) on " + distribution
+                plan.println("dry run: would invalidate " + batches.get(i).size() + " path(s) on " + distribution
                         + (batches.size() > 1 ? " (batch " + (i + 1) + "/" + batches.size() + ")" : "")
                         + " with CallerReference " + references.get(i));
-                batches.get(i).forEach(p -> out.println("  " + p));
+                batches.get(i).forEach(p -> plan.println("  " + p));
             }
-            out.println("dry run: cost " + cost(total));
+            plan.println("dry run: cost " + cost(total));
+            if (format == OutputFormat.json) {
+                List<Json> requests = new ArrayList<>();
+                for (int i = 0; i < batches.size(); i++) {
+                    requests.add(requestJson(distribution, batches.get(i), references.get(i)));
+                }
+                out.println((requests.size() == 1 ? requests.get(0) : Json.array(requests)).render(""));
+            }
+        }
+
+        /** A CreateInvalidation request as the AWS CLI reads it with --cli-input-json. */
+        static Json requestJson(String distribution, List<String> items, String reference) {
+            Map<String, Object> request = new LinkedHashMap<>();
+            request.put("DistributionId", distribution);
+            request.put("InvalidationBatch", batchJson(items, reference));
+            return Json.of(request);
+        }
+
+        /** An InvalidationBatch as CloudFront and the AWS CLI spell it. */
+        private static Map<String, Object> batchJson(List<String> items, String reference) {
+            Map<String, Object> paths = new LinkedHashMap<>();
+            paths.put("Quantity", items.size());
+            paths.put("Items", items);
+            Map<String, Object> batch = new LinkedHashMap<>();
+            batch.put("Paths", paths);
+            batch.put("CallerReference", reference);
+            return batch;
         }
 
         /** A small JSON writer (indented like the AWS CLI), so the scripts need no JSON library. */

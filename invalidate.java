@@ -112,9 +112,14 @@ class Invalidate implements Callable<Integer> {
             description = "Find the distribution by an alternate domain name, its *.cloudfront.net domain, or the S3 bucket of its origin.")
     String distributionName;
 
-    @Option(names = {"-i", "--paths"}, paramLabel = "PATHS", arity = "1..*", split = ",",
-            description = "Paths, comma-separated, space-separated (like the AWS CLI) or repeated.")
+    @Option(names = {"-i", "--paths"}, paramLabel = "PATHS", arity = "1..*",
+            description = "Paths, comma-separated (each trimmed), space-separated (like the AWS CLI) or repeated. "
+                    + "An item starting with # is a cache tag (#product:tv).")
     List<String> optionPaths = new ArrayList<>();
+
+    @Option(names = "--invalidation-batch", paramLabel = "BATCH",
+            description = "The AWS CLI's form: JSON, shorthand (Paths={Quantity=1,Items=[/a]},CallerReference=REF) or file://FILE.")
+    String invalidationBatch;
 
     @Option(names = "--paths-from", paramLabel = "FILE",
             description = "Read paths from FILE ('-' for standard input): one a line, blank lines and # comments ignored.")
@@ -155,16 +160,19 @@ class Invalidate implements Callable<Integer> {
             description = "json (the AWS CLI's shape), id (the id(s) only) or text (one line each). Default: ${DEFAULT-VALUE}.")
     Invalidations.OutputFormat output;
 
-    @Option(names = {"-b", "--branch"}, paramLabel = "BRANCH",
-            description = "The branch being built. Default: from the CI (TRAVIS_BRANCH, GITHUB_REF_NAME, CI_COMMIT_REF_NAME).")
+    // -b and -p take an empty value when none follows: "-p $TRAVIS_PULL_REQUEST" with the variable empty is "-p ''".
+    @Option(names = {"-b", "--branch"}, paramLabel = "BRANCH", arity = "0..1", fallbackValue = "",
+            description = "The branch being built. Default: from the CI (TRAVIS_BRANCH, GITHUB_REF_NAME, CI_COMMIT_REF_NAME). "
+                    + "Given without -o, only master invalidates (travis-ci-cloudfront-invalidation's default).")
     String branch;
 
     @Option(names = {"-o", "--only-branch"}, paramLabel = "GLOB", split = ",",
-            description = "Invalidate only when the branch matches one of these globs (comma-separated or repeated); skip otherwise.")
-    List<String> onlyBranches = new ArrayList<>();
+            description = "Invalidate only when the branch matches one of these globs (comma-separated or repeated); skip otherwise. "
+                    + "Empty: master.")
+    List<String> onlyBranches;
 
-    @Option(names = {"-p", "--pull-request"}, paramLabel = "PR",
-            description = "Pull request number, or 'false' (Travis's TRAVIS_PULL_REQUEST): anything but 'false' skips.")
+    @Option(names = {"-p", "--pull-request"}, paramLabel = "PR", arity = "0..1", fallbackValue = "",
+            description = "Pull request number, or 'false' (Travis's TRAVIS_PULL_REQUEST): anything but 'false', an empty value included, skips.")
     String pullRequest;
 
     @Option(names = "--allow-pull-requests", description = "Invalidate in pull-request builds too.")
@@ -188,6 +196,42 @@ class Invalidate implements Callable<Integer> {
     @Option(names = {"-v", "--verbose"}, description = "Stack traces on errors, and each retry.")
     boolean verbose;
 
+    // travis-ci-cloudfront-invalidation's long names, hidden from --help: lines written for it work unchanged.
+    @Option(names = "--CloudFrontDistributionId", hidden = true)
+    void npmDistributionId(String id) {
+        distributionId = id;
+    }
+
+    @Option(names = "--ItemsforInvalidation", hidden = true)
+    void npmItems(String items) {
+        optionPaths.add(items);
+    }
+
+    @Option(names = "--OnBranches", hidden = true)
+    void npmOnBranches(String branches) {
+        onlyBranches = List.of(branches.split(",", -1));
+    }
+
+    @Option(names = "--TravisBranch", hidden = true, arity = "0..1", fallbackValue = "")
+    void npmBranch(String name) {
+        branch = name;
+    }
+
+    @Option(names = "--TravisPullRequest", hidden = true, arity = "0..1", fallbackValue = "")
+    void npmPullRequest(String pr) {
+        pullRequest = pr;
+    }
+
+    @Option(names = "--AWSAccessKey", hidden = true)
+    void npmAccessKey(String key) {
+        accessKey = key;
+    }
+
+    @Option(names = "--AWSSecretKey", hidden = true)
+    void npmSecretKey(String secret) {
+        secretKey = secret;
+    }
+
     // The outside world, replaceable by in-process tests.
     Map<String, String> env = System.getenv();
     PrintStream out = System.out;
@@ -205,15 +249,17 @@ class Invalidate implements Callable<Integer> {
             log.note("skipped: " + skip.get());
             return 0;
         }
-        List<List<String>> batches = Invalidations.batches(paths(log));
-        String distribution = checkOptions();
+        CliBatch given = invalidationBatch == null ? null : CliBatch.parse(invalidationBatch, this::readFile);
+        List<List<String>> batches = Invalidations.batches(paths(given, log));
+        String distribution = checkOptions(given);
+        String reference = given != null && given.callerReference() != null ? given.callerReference() : callerReference;
         if (dryRun && distributionName == null) {
-            Invalidations.printDryRun(out, distribution, batches, references(distribution, batches, ci));
+            Invalidations.printDryRun(out, err, output, distribution, batches, references(reference, distribution, batches, ci));
             return 0;
         }
 
         AwsCredentialsProvider credentials = credentials();
-        if (accessKey != null) {
+        if (!isBlank(accessKey)) {
             log.warn("-a/-s put secrets on the command line; prefer AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, --profile or OIDC");
         }
         Instant deadline = Instant.now().plus(timeout);
@@ -222,9 +268,9 @@ class Invalidate implements Callable<Integer> {
                 distribution = Invalidations.findDistribution(cloudFront.distributions(), distributionName).id();
                 log.note("distribution " + distributionName + " is " + distribution);
             }
-            List<String> references = references(distribution, batches, ci);
+            List<String> references = references(reference, distribution, batches, ci);
             if (dryRun) {
-                Invalidations.printDryRun(out, distribution, batches, references);
+                Invalidations.printDryRun(out, err, output, distribution, batches, references);
                 return 0;
             }
             var sender = new Invalidations.Sender(cloudFront, log, pollInterval, deadline);
@@ -247,10 +293,10 @@ class Invalidate implements Callable<Integer> {
     }
 
     /** The normalised (and, with --max-paths, collapsed) paths; none at all is a usage error: there is no silent '/*'. */
-    private List<String> paths(Invalidations.Log log) throws IOException {
-        List<String> inputs = readInputs();
+    private List<String> paths(CliBatch given, Invalidations.Log log) throws IOException {
+        List<String> inputs = readInputs(given);
         Invalidations.Normalized normalized = filesRoot != null
-                ? Invalidations.normalize(Invalidations.urlsOfFiles(filesRoot.toString(), inputs, log::note))
+                ? Invalidations.urlsOfKeys(Invalidations.keysOfFiles(filesRoot.toString(), inputs, log::note))
                 : Invalidations.normalize(inputs);
         normalized.notes().forEach(log::note);
         if (normalized.paths().isEmpty()) {
@@ -262,13 +308,16 @@ class Invalidate implements Callable<Integer> {
     }
 
     /** Usage errors the option types cannot catch; returns the distribution id given, if any. */
-    private String checkOptions() {
+    private String checkOptions(CliBatch given) {
         String distribution = distributionId != null ? distributionId : env.get("CLOUDFRONT_DISTRIBUTION_ID");
         if ((distribution == null || distribution.isBlank()) && distributionName == null) {
             throw new Invalidations.UsageError("no distribution: pass --distribution-id (-c), --distribution, or set CLOUDFRONT_DISTRIBUTION_ID");
         }
         if (distributionId != null && distributionName != null) {
             throw new Invalidations.UsageError("--distribution-id and --distribution are exclusive");
+        }
+        if (given != null && given.callerReference() != null && callerReference != null) {
+            throw new Invalidations.UsageError("--invalidation-batch has a CallerReference: --caller-reference cannot be added");
         }
         if (pollInterval.isZero() || pollInterval.isNegative()) {
             // Zero would poll and retry CloudFront in a tight loop.
@@ -277,35 +326,60 @@ class Invalidate implements Callable<Integer> {
         return distribution;
     }
 
-    private List<String> readInputs() throws IOException {
+    /** Every path given: arguments, -i items, --invalidation-batch's items, --paths-from's lines. */
+    private List<String> readInputs(CliBatch given) throws IOException {
         List<String> inputs = new ArrayList<>(positionalPaths);
-        inputs.addAll(optionPaths);
+        inputs.addAll(splitItems(optionPaths));
+        if (given != null) {
+            if (!positionalPaths.isEmpty() || !optionPaths.isEmpty()) {
+                // As in the AWS CLI, where --paths and --invalidation-batch are exclusive.
+                throw new Invalidations.UsageError("--invalidation-batch holds the paths: it cannot be combined with -i/--paths or PATH arguments");
+            }
+            inputs.addAll(given.items());
+        }
         if (pathsFrom != null) {
             try {
                 inputs.addAll(Invalidations.readPathList(pathsFrom.equals("-")
                         ? new String(in.readAllBytes(), StandardCharsets.UTF_8)
                         : Files.readString(Path.of(pathsFrom), StandardCharsets.UTF_8)));
             } catch (IOException e) {
-                // The JDK's message is the file alone (no such file, access denied) or the reason alone (is a directory).
-                throw new IOException("cannot read --paths-from " + pathsFrom + ": " + (e instanceof NoSuchFileException ? "no such file"
-                        : e instanceof AccessDeniedException ? "permission denied" : e.getMessage()), e);
+                throw new IOException("cannot read --paths-from " + pathsFrom + ": " + why(e), e);
             }
         }
         return inputs;
     }
 
-    private List<String> references(String distribution, List<List<String>> batches, Invalidations.Ci ci) {
-        return Invalidations.callerReferences(callerReference, distribution, batches, ci.runId(), UUID.randomUUID().toString());
+    /** A file:// argument's text, as the AWS CLI reads it. */
+    private String readFile(String file) {
+        try {
+            return Files.readString(Path.of(file), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(new IOException("cannot read " + file + ": " + why(e), e));
+        }
     }
 
+    /** The JDK's message is the file alone (no such file, access denied) or the reason alone (is a directory). */
+    private static String why(IOException e) {
+        return e instanceof NoSuchFileException ? "no such file" : e instanceof AccessDeniedException ? "permission denied" : e.getMessage();
+    }
+
+    private List<String> references(String given, String distribution, List<List<String>> batches, Invalidations.Ci ci) {
+        return Invalidations.callerReferences(given, distribution, batches, ci.runId(), UUID.randomUUID().toString());
+    }
+
+    /** -a and -s, for travis-ci-cloudfront-invalidation's lines; a blank one ("-a $UNSET_VARIABLE") counts as not given. */
     private AwsCredentialsProvider credentials() {
-        if (accessKey != null || secretKey != null) {
-            if (accessKey == null || secretKey == null) {
+        if (!isBlank(accessKey) || !isBlank(secretKey)) {
+            if (isBlank(accessKey) || isBlank(secretKey)) {
                 throw new Invalidations.UsageError("-a (access key) and -s (secret key) go together");
             }
             return StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey, secretKey));
         }
         return profile != null ? DefaultCredentialsProvider.builder().profileName(profile).build() : DefaultCredentialsProvider.builder().build();
+    }
+
+    private static boolean isBlank(String s) {
+        return s == null || s.isBlank();
     }
 
     /** Values that must never be printed: the secret of -s and of the environment. */
@@ -317,6 +391,199 @@ class Invalidate implements Callable<Integer> {
             if (value != null) secrets.add(value);
         }
         return secrets;
+    }
+
+    // ---------------------------------------------------------------- the inputs (pure)
+
+    /**
+     * The items of -i: each value split on commas and trimmed, as travis-ci-cloudfront-invalidation does
+     * ('/index.html, /blog/*' is two paths). An empty item ('', '/a,,/b', a trailing comma) is a usage error, as there:
+     * it would otherwise become '/'.
+     */
+    static List<String> splitItems(List<String> values) {
+        List<String> items = new ArrayList<>();
+        for (String value : values) {
+            for (String item : value.split(",", -1)) {
+                if (item.isBlank()) {
+                    throw new Invalidations.UsageError("empty item in -i " + Invalidations.quote(value)
+                            + " (items are comma-separated; pass '/' for the home page, '/*' for everything)");
+                }
+                items.add(item.strip());
+            }
+        }
+        return items;
+    }
+
+    /** The AWS CLI's --invalidation-batch: the paths and, optionally, the CallerReference. */
+    record CliBatch(List<String> items, String callerReference) {
+        /** JSON or the CLI's shorthand, inline or from file://FILE; Quantity must match Items, as CloudFront requires. */
+        static CliBatch parse(String value, java.util.function.Function<String, String> readFile) {
+            String text = value.startsWith("file://") ? readFile.apply(value.substring("file://".length())) : value;
+            Object parsed = CliSyntax.parse(text);
+            if (!(parsed instanceof Map<?, ?> batch) || !(batch.get("Paths") instanceof Map<?, ?> paths)
+                    || !(paths.get("Items") instanceof List<?> items) || !batch.keySet().stream().allMatch(k -> k.equals("Paths") || k.equals("CallerReference"))
+                    || !paths.keySet().stream().allMatch(k -> k.equals("Quantity") || k.equals("Items"))) {
+                throw new Invalidations.UsageError("--invalidation-batch: expected Paths={Quantity=N,Items=[...]},CallerReference=REF (or the same in JSON)");
+            }
+            List<String> strings = items.stream().map(i -> i instanceof String str ? str : null).toList();
+            if (strings.contains(null)) {
+                throw new Invalidations.UsageError("--invalidation-batch: every item of Paths.Items must be a string");
+            }
+            Object quantity = paths.get("Quantity");
+            if (quantity != null && !String.valueOf(quantity).equals(String.valueOf(strings.size()))) {
+                throw new Invalidations.UsageError("--invalidation-batch: Quantity " + quantity + " but " + strings.size()
+                        + " item(s) (CloudFront answers InconsistentQuantities)");
+            }
+            Object reference = batch.get("CallerReference");
+            if (reference != null && (!(reference instanceof String ref) || ref.isEmpty())) {
+                throw new Invalidations.UsageError("--invalidation-batch: CallerReference must be a non-empty string");
+            }
+            return new CliBatch(strings, (String) reference);
+        }
+    }
+
+    /**
+     * The AWS CLI's two spellings of a structure: JSON, and shorthand (a=1,b={c=[x,y]}, values quoted with " or ' when
+     * they hold , = [ ] { }). Gives Maps, Lists, Strings, Longs, Doubles, Booleans and nulls.
+     */
+    static final class CliSyntax {
+        private final String text;
+        private int at;
+
+        private CliSyntax(String text) {
+            this.text = text;
+        }
+
+        static Object parse(String text) {
+            CliSyntax p = new CliSyntax(text.strip());
+            Object value = p.text.startsWith("{") || p.text.startsWith("[") ? p.json() : p.shorthandMembers('\0');
+            p.space();
+            if (p.at != p.text.length()) throw p.error("unexpected '" + p.text.charAt(p.at) + "'");
+            return value;
+        }
+
+        private Object json() {
+            space();
+            if (eat('{')) {
+                Map<String, Object> map = new LinkedHashMap<>();
+                if (eat('}')) return map;
+                do {
+                    space();
+                    String key = quoted();
+                    expect(':');
+                    map.put(key, json());
+                } while (eat(','));
+                expect('}');
+                return map;
+            }
+            if (eat('[')) return rest(this::json);
+            if (peek() == '"') return quoted();
+            Matcher m = Pattern.compile("true|false|null|-?\\d+(\\.\\d+)?([eE][+-]?\\d+)?").matcher(text).region(at, text.length());
+            if (!m.lookingAt()) throw error("expected a JSON value");
+            at = m.end();
+            String token = m.group();
+            return switch (token) {
+                case "true" -> Boolean.TRUE;
+                case "false" -> Boolean.FALSE;
+                case "null" -> null;
+                default -> token.matches("-?\\d+") ? (Object) Long.parseLong(token) : (Object) Double.parseDouble(token);
+            };
+        }
+
+        /** The rest of a list after its '[', in either spelling. */
+        private List<Object> rest(java.util.function.Supplier<Object> element) {
+            List<Object> list = new ArrayList<>();
+            if (eat(']')) return list;
+            do {
+                list.add(element.get());
+            } while (eat(','));
+            expect(']');
+            return list;
+        }
+
+        /** A JSON string, or a shorthand value quoted with " or '. */
+        private String quoted() {
+            char quote = peek();
+            if (quote != '"' && quote != '\'') throw error("expected a string");
+            at++;
+            StringBuilder b = new StringBuilder();
+            while (at < text.length() && text.charAt(at) != quote) {
+                char c = text.charAt(at++);
+                if (c == '\\' && at < text.length()) {
+                    char e = text.charAt(at++);
+                    switch (e) {
+                        case 'n' -> b.append('\n');
+                        case 't' -> b.append('\t');
+                        case 'r' -> b.append('\r');
+                        case 'b' -> b.append('\b');
+                        case 'f' -> b.append('\f');
+                        case 'u' -> {
+                            if (at + 4 > text.length()) throw error("bad \\u escape");
+                            b.append((char) Integer.parseInt(text.substring(at, at + 4), 16));
+                            at += 4;
+                        }
+                        default -> b.append(e);
+                    }
+                } else {
+                    b.append(c);
+                }
+            }
+            if (!eat(quote)) throw error("unterminated string");
+            return b.toString();
+        }
+
+        /** key=value pairs separated by commas, up to the closing character (or the end when it is '\0'). */
+        private Map<String, Object> shorthandMembers(char close) {
+            Map<String, Object> map = new LinkedHashMap<>();
+            do {
+                space();
+                int start = at;
+                while (at < text.length() && text.charAt(at) != '=') at++;
+                String key = text.substring(start, at).strip();
+                if (key.isEmpty() || !key.matches("[A-Za-z0-9_]+")) throw error("expected KEY=VALUE");
+                expect('=');
+                map.put(key, shorthandValue());
+                space();
+            } while (eat(',') && (close == '\0' || peek() != close));
+            return map;
+        }
+
+        private Object shorthandValue() {
+            space();
+            if (eat('{')) {
+                Map<String, Object> map = shorthandMembers('}');
+                expect('}');
+                return map;
+            }
+            if (eat('[')) return rest(this::shorthandValue);
+            if (peek() == '"' || peek() == '\'') return quoted();
+            int start = at;
+            while (at < text.length() && ",]}".indexOf(text.charAt(at)) < 0) at++;
+            return text.substring(start, at).strip();
+        }
+
+        private char peek() {
+            space();
+            return at < text.length() ? text.charAt(at) : '\0';
+        }
+
+        private boolean eat(char c) {
+            if (peek() != c || at >= text.length()) return false;
+            at++;
+            return true;
+        }
+
+        private void expect(char c) {
+            if (!eat(c)) throw error("expected '" + c + "'");
+        }
+
+        private void space() {
+            while (at < text.length() && Character.isWhitespace(text.charAt(at))) at++;
+        }
+
+        private Invalidations.UsageError error(String what) {
+            return new Invalidations.UsageError("--invalidation-batch: " + what + " at character " + (at + 1));
+        }
     }
 
     // ================================================================ SHARED INVALIDATION CODE BEGIN
@@ -332,6 +599,8 @@ class Invalidate implements Callable<Integer> {
         static final int MAX_PATHS_IN_PROGRESS = 3000;
         static final int MAX_WILDCARDS_IN_PROGRESS = 15;
         static final int MAX_PATH_LENGTH = 4000;
+        /** "What you need to know when invalidating tags": at most 256 characters, ASCII 33-126, no comma, no '*'. */
+        static final int MAX_TAG_LENGTH = 256;
         static final int FREE_PATHS_PER_MONTH = 1000;
         static final double PRICE_PER_PATH_USD = 0.005;
         /** Space, the RFC 1738 unsafe characters and '%' when it does not start an escape: CloudFront wants these encoded. */
@@ -375,6 +644,12 @@ class Invalidate implements Callable<Integer> {
         }
 
         static String normalizePath(String input, Consumer<String> note) {
+            if (input.isEmpty()) {
+                throw new UsageError("invalid path '': empty (pass '/' for the home page, '/*' for everything)");
+            }
+            if (isTag(input)) {
+                return checkTag(input);
+            }
             String path = input;
             Matcher url = Pattern.compile("^https?://[^/]*(/.*)?$").matcher(path);
             if (url.matches()) {
@@ -434,26 +709,48 @@ class Invalidate implements Callable<Integer> {
             return path.endsWith("*");
         }
 
+        /** An item that starts with '#' names a cache tag, not a path ("Invalidating content by cache tags"). */
+        static boolean isTag(String item) {
+            return item.startsWith("#");
+        }
+
+        /** A tag goes as given: 1 to 256 visible ASCII characters after '#', no comma, no '*' (tags have no wildcards). */
+        static String checkTag(String input) {
+            String tag = input.substring(1);
+            String problem = tag.isEmpty() ? "no tag after '#'"
+                    : tag.length() > MAX_TAG_LENGTH ? tag.length() + " characters, CloudFront allows " + MAX_TAG_LENGTH
+                    : tag.chars().anyMatch(c -> c < 33 || c > 126) ? "only visible ASCII characters (33-126) are allowed"
+                    : tag.indexOf(',') >= 0 ? "a comma separates tags at the origin, it cannot be part of one"
+                    : tag.indexOf('*') >= 0 ? "tags have no wildcards"
+                    : null;
+            if (problem != null) {
+                throw new UsageError("invalid cache tag " + quote(abbreviate(input)) + ": " + problem);
+            }
+            return input;
+        }
+
         /** Drops exact duplicates and every path that a wildcard of the same set already covers (a wildcard is a prefix match). */
         static List<String> dropCovered(Collection<String> paths) {
             TreeSet<String> sorted = new TreeSet<>(paths);
-            List<String> prefixes = sorted.stream().filter(Invalidations::isWildcard).map(p -> p.substring(0, p.length() - 1)).toList();
+            List<String> prefixes = sorted.stream().filter(p -> !isTag(p) && isWildcard(p)).map(p -> p.substring(0, p.length() - 1)).toList();
             List<String> kept = new ArrayList<>();
+            Set<String> tags = new java.util.HashSet<>();
             for (String path : sorted) {
-                boolean covered = prefixes.stream().anyMatch(prefix -> path.startsWith(prefix) && !path.equals(prefix + "*"));
+                boolean covered = isTag(path) ? !tags.add(path.toLowerCase(Locale.ROOT)) // tags are case-insensitive
+                        : prefixes.stream().anyMatch(prefix -> path.startsWith(prefix) && !path.equals(prefix + "*"));
                 if (!covered) kept.add(path);
             }
             return kept;
         }
 
         /**
-         * Maps files under ROOT to the URL paths that serve them: ROOT/a/b.css gives /a/b.css; ROOT/x/index.html gives
-         * /x/ and /x/index.html. Inputs outside ROOT are ignored, with one note.
+         * The keys of the files under ROOT (ROOT/a/b.css gives a/b.css), in the order given. Inputs outside ROOT are
+         * ignored, with one note.
          */
-        static List<String> urlsOfFiles(String root, Collection<String> files, Consumer<String> note) {
+        static List<String> keysOfFiles(String root, Collection<String> files, Consumer<String> note) {
             String base = stripDotSlash(root.replace('\\', '/'));
             base = base.equals(".") || base.isEmpty() ? "" : (base.endsWith("/") ? base : base + "/");
-            List<String> urls = new ArrayList<>();
+            List<String> keys = new ArrayList<>();
             int outside = 0;
             for (String file : files) {
                 String f = stripDotSlash(file.replace('\\', '/'));
@@ -461,12 +758,12 @@ class Invalidate implements Callable<Integer> {
                     outside++;
                     continue;
                 }
-                urls.addAll(urlsOfKey(f.substring(base.length())));
+                keys.add(f.substring(base.length()));
             }
             if (outside > 0) {
                 note.accept(outside + " input(s) not under " + root + " ignored");
             }
-            return urls;
+            return keys;
         }
 
         private static String stripDotSlash(String p) {
@@ -475,12 +772,75 @@ class Invalidate implements Callable<Integer> {
             return s;
         }
 
-        /** The URL paths that serve an object key (relative to the origin): index.html also answers for its directory. */
-        static List<String> urlsOfKey(String key) {
+        /**
+         * What a key's URL always has percent-encoded: '%' (in a key it is a plain character, never an escape), '?' and
+         * '#' (a browser would end the path there), and the RFC 1738 unsafe characters. Not '+': S3 keys and URLs keep it.
+         */
+        private static final String KEY_ENCODED = " \"<>#%{}|\\^~[]`?";
+
+        /**
+         * The URL path a browser requests for an object key (relative to the origin), as CloudFront caches it: '/' and
+         * the key's UTF-8 bytes, each byte outside visible ASCII and each character of KEY_ENCODED (and '*') as %XX.
+         * Typed paths follow other rules ({@link #normalizePath}: a %XX there is already an escape).
+         */
+        static String urlOfKey(String key) {
             String k = key.startsWith("/") ? key.substring(1) : key;
-            if (k.equals("index.html")) return List.of("/", "/index.html");
-            if (k.endsWith("/index.html")) return List.of("/" + k.substring(0, k.length() - "index.html".length()), "/" + k);
-            return List.of("/" + k);
+            byte[] bytes = k.getBytes(StandardCharsets.UTF_8);
+            StringBuilder out = new StringBuilder(bytes.length + 16).append('/');
+            for (byte raw : bytes) {
+                int b = raw & 0xff;
+                if (b <= 0x20 || b >= 0x7f || b == '*' || KEY_ENCODED.indexOf(b) >= 0) {
+                    out.append('%').append(Character.toUpperCase(Character.forDigit(b >> 4, 16)))
+                            .append(Character.toUpperCase(Character.forDigit(b & 0xf, 16)));
+                } else {
+                    out.append((char) b);
+                }
+            }
+            return out.toString();
+        }
+
+        /**
+         * The invalidation items of an object key: its URLs (x/index.html also answers as x/, index.html as /), encoded
+         * by {@link #urlOfKey}. A '~' has no encoding CloudFront matches reliably and a '*' would read as a wildcard: such a
+         * URL is invalidated by a prefix wildcard ending just before that character, with a note.
+         */
+        static List<String> urlsOfKey(String key, Consumer<String> note) {
+            String k = key.startsWith("/") ? key.substring(1) : key;
+            List<String> raw = k.equals("index.html") ? List.of("", k)
+                    : k.endsWith("/index.html") ? List.of(k.substring(0, k.length() - "index.html".length()), k)
+                    : List.of(k);
+            List<String> items = new ArrayList<>();
+            for (String url : raw) {
+                int cut = firstOf(url, "~*");
+                String item = cut < 0 ? urlOfKey(url) : urlOfKey(url.substring(0, cut)) + "*";
+                if (item.length() > MAX_PATH_LENGTH) {
+                    throw new UsageError("key " + quote(abbreviate(key)) + ": its URL has " + item.length()
+                            + " characters once encoded, CloudFront allows " + MAX_PATH_LENGTH);
+                }
+                if (cut >= 0 && items.stream().noneMatch(item::equals)) {
+                    note.accept("key " + quote(key) + " contains '" + url.charAt(cut) + "', which CloudFront cannot match reliably: invalidating "
+                            + item + " instead");
+                }
+                items.add(item);
+            }
+            return items.stream().distinct().toList();
+        }
+
+        private static int firstOf(String s, String chars) {
+            for (int i = 0; i < s.length(); i++) {
+                if (chars.indexOf(s.charAt(i)) >= 0) return i;
+            }
+            return -1;
+        }
+
+        /** The invalidation items of a set of keys: their URLs, duplicates and URLs under a wildcard of the set dropped, sorted. */
+        static Normalized urlsOfKeys(Collection<String> keys) {
+            List<String> notes = new ArrayList<>();
+            List<String> items = new ArrayList<>();
+            for (String key : keys) {
+                items.addAll(urlsOfKey(key, notes::add));
+            }
+            return new Normalized(dropCovered(items), notes);
         }
 
         /**
@@ -489,8 +849,20 @@ class Invalidate implements Callable<Integer> {
          * the most paths among equally deep ones. A step that would leave more than 15 wildcards (CloudFront's in-progress
          * limit) is not taken; when no step is left, everything collapses to /*.
          */
-        static List<String> collapse(List<String> paths, int maxPaths) {
+        static List<String> collapse(List<String> items, int maxPaths) {
             if (maxPaths < 1) throw new UsageError("--max-paths must be at least 1");
+            // A cache tag cannot be folded into a wildcard: the tags keep their places and the paths share what is left.
+            List<String> tags = items.stream().filter(Invalidations::isTag).toList();
+            boolean hasPaths = tags.size() < items.size();
+            if (tags.size() > maxPaths || (hasPaths && tags.size() == maxPaths)) {
+                throw new UsageError(tags.size() + " cache tag(s)" + (hasPaths ? " and the paths" : "") + " do not fit in --max-paths "
+                        + maxPaths + ": tags cannot be collapsed into wildcards");
+            }
+            List<String> paths = collapsePaths(items.stream().filter(p -> !isTag(p)).toList(), maxPaths - tags.size());
+            return dropCovered(java.util.stream.Stream.concat(tags.stream(), paths.stream()).toList());
+        }
+
+        private static List<String> collapsePaths(List<String> paths, int maxPaths) {
             TreeSet<String> set = new TreeSet<>(dropCovered(paths));
             while (set.size() > maxPaths || wildcards(set) > MAX_WILDCARDS_IN_PROGRESS) {
                 String best = null;
@@ -661,29 +1033,50 @@ class Invalidate implements Callable<Integer> {
             }
         }
 
+        /** travis-ci-cloudfront-invalidation's -o when none is given (or an empty one). */
+        static final String NPM_DEFAULT_BRANCH = "master";
+
+        /**
+         * The branch globs that may invalidate; empty: any branch. --only-branch's globs, trimmed, empty ones dropped.
+         * Lines written for travis-ci-cloudfront-invalidation always pass -b, and there -o defaults to master (an empty -o
+         * too): so -b without -o, or an -o with nothing in it, means master. Without -b and -o: any branch.
+         */
+        static List<String> branchFilter(String branchFlag, List<String> onlyBranchFlag) {
+            List<String> globs = onlyBranchFlag == null ? List.of()
+                    : onlyBranchFlag.stream().map(String::strip).filter(g -> !g.isEmpty()).toList();
+            if (!globs.isEmpty()) return globs;
+            return onlyBranchFlag != null || branchFlag != null ? List.of(NPM_DEFAULT_BRANCH) : List.of();
+        }
+
         /**
          * Why this build must not invalidate, if it must not: a pull request (from -p, else from the CI) unless allowed;
-         * a branch outside --only-branch. The pull-request check comes first: on Travis a pull request's branch is its target.
+         * a branch outside {@link #branchFilter}. As in travis-ci-cloudfront-invalidation, -p anything but the exact
+         * string 'false' (an empty one included) is a pull request, and -b is trimmed. The pull-request check comes
+         * first: on Travis a pull request's branch is its target.
          */
-        static java.util.Optional<String> skipReason(Ci ci, String branch, String pullRequestFlag, List<String> onlyBranches, boolean allowPullRequests) {
+        static java.util.Optional<String> skipReason(Ci ci, String branchFlag, String pullRequestFlag, List<String> onlyBranchFlag, boolean allowPullRequests) {
             if (!allowPullRequests) {
                 if (pullRequestFlag != null) {
-                    if (!pullRequestFlag.isBlank() && !pullRequestFlag.equals("false")) {
-                        return java.util.Optional.of("pull request build (-p " + pullRequestFlag + "); --allow-pull-requests invalidates anyway");
+                    if (!pullRequestFlag.equals("false")) {
+                        return java.util.Optional.of("pull request build (-p " + quote(pullRequestFlag) + ": anything but 'false' is a pull request); "
+                                + "--allow-pull-requests invalidates anyway");
                     }
                 } else if (ci.pullRequest() != null) {
                     return java.util.Optional.of("pull request build on " + ci.name() + "; --allow-pull-requests invalidates anyway");
                 }
             }
-            if (onlyBranches != null && !onlyBranches.isEmpty()) {
-                String current = branch != null ? branch : ci.branch();
-                if (current == null) {
-                    return java.util.Optional.of("branch unknown (pass -b BRANCH) and --only-branch " + String.join(",", onlyBranches) + " given");
-                }
-                boolean match = onlyBranches.stream().map(String::strip).anyMatch(glob -> globMatches(glob, current));
-                if (!match) {
-                    return java.util.Optional.of("branch " + current + " is not one of " + String.join(",", onlyBranches));
-                }
+            List<String> globs = branchFilter(branchFlag, onlyBranchFlag);
+            if (globs.isEmpty()) {
+                return java.util.Optional.empty();
+            }
+            String current = branchFlag != null ? branchFlag.strip() : ci.branch();
+            if (current == null) {
+                return java.util.Optional.of("branch unknown (pass -b BRANCH) and --only-branch " + String.join(",", globs) + " given");
+            }
+            if (globs.stream().noneMatch(glob -> globMatches(glob, current))) {
+                boolean npmDefault = onlyBranchFlag == null || globs.equals(List.of(NPM_DEFAULT_BRANCH)) && onlyBranchFlag.stream().allMatch(String::isBlank);
+                return java.util.Optional.of("branch " + quote(current) + " is not one of " + String.join(",", globs)
+                        + (npmDefault ? " (with -b and no -o, only " + NPM_DEFAULT_BRANCH + " invalidates, as in travis-ci-cloudfront-invalidation; -o BRANCH chooses)" : ""));
             }
             return java.util.Optional.empty();
         }
@@ -956,32 +1349,59 @@ class Invalidate implements Callable<Integer> {
 
         /** The AWS CLI's shape of a CreateInvalidation result, which scripts parse today. */
         static Json json(Result r) {
-            Map<String, Object> paths = new LinkedHashMap<>();
-            paths.put("Quantity", r.paths().size());
-            paths.put("Items", r.paths());
-            Map<String, Object> batch = new LinkedHashMap<>();
-            batch.put("Paths", paths);
-            batch.put("CallerReference", r.callerReference());
             Map<String, Object> invalidation = new LinkedHashMap<>();
             invalidation.put("Id", r.id());
             invalidation.put("Status", r.status());
             invalidation.put("CreateTime", r.createTime() == null ? null : AWS_TIME.format(r.createTime()));
-            invalidation.put("InvalidationBatch", batch);
+            invalidation.put("InvalidationBatch", batchJson(r.paths(), r.callerReference()));
             Map<String, Object> top = new LinkedHashMap<>();
             top.put("Location", r.location());
             top.put("Invalidation", invalidation);
             return Json.of(top);
         }
 
-        static void printDryRun(PrintStream out, String distribution, List<List<String>> batches, List<String> references) {
+        /**
+         * The dry run: text prints the plan on stdout; json prints the request(s) in the shape of the AWS CLI's
+         * --cli-input-json (an array for several batches) and the plan on stderr; id prints no id (none is made) and
+         * the plan on stderr.
+         */
+        static void printDryRun(PrintStream out, PrintStream err, OutputFormat format, String distribution, List<List<String>> batches,
+                                List<String> references) {
+            PrintStream plan = format == OutputFormat.text ? out : err;
             int total = batches.stream().mapToInt(List::size).sum();
             for (int i = 0; i < batches.size(); i++) {
-                out.println("dry run: would invalidate " + batches.get(i).size() + " path(s) on " + distribution
+                plan.println("dry run: would invalidate " + batches.get(i).size() + " path(s) on " + distribution
                         + (batches.size() > 1 ? " (batch " + (i + 1) + "/" + batches.size() + ")" : "")
                         + " with CallerReference " + references.get(i));
-                batches.get(i).forEach(p -> out.println("  " + p));
+                batches.get(i).forEach(p -> plan.println("  " + p));
             }
-            out.println("dry run: cost " + cost(total));
+            plan.println("dry run: cost " + cost(total));
+            if (format == OutputFormat.json) {
+                List<Json> requests = new ArrayList<>();
+                for (int i = 0; i < batches.size(); i++) {
+                    requests.add(requestJson(distribution, batches.get(i), references.get(i)));
+                }
+                out.println((requests.size() == 1 ? requests.get(0) : Json.array(requests)).render(""));
+            }
+        }
+
+        /** A CreateInvalidation request as the AWS CLI reads it with --cli-input-json. */
+        static Json requestJson(String distribution, List<String> items, String reference) {
+            Map<String, Object> request = new LinkedHashMap<>();
+            request.put("DistributionId", distribution);
+            request.put("InvalidationBatch", batchJson(items, reference));
+            return Json.of(request);
+        }
+
+        /** An InvalidationBatch as CloudFront and the AWS CLI spell it. */
+        private static Map<String, Object> batchJson(List<String> items, String reference) {
+            Map<String, Object> paths = new LinkedHashMap<>();
+            paths.put("Quantity", items.size());
+            paths.put("Items", items);
+            Map<String, Object> batch = new LinkedHashMap<>();
+            batch.put("Paths", paths);
+            batch.put("CallerReference", reference);
+            return batch;
         }
 
         /** A small JSON writer (indented like the AWS CLI), so the scripts need no JSON library. */

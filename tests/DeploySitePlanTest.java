@@ -122,7 +122,7 @@ class DeploySitePlanTest {
         assertEquals(hidden, DeploySite.Site.isHidden(path));
     }
 
-    static final DeploySite.Site.Rules NO_RULES = DeploySite.Site.Rules.of(List.of(), List.of(), null, null);
+    static final DeploySite.Site.Rules NO_RULES = DeploySite.Site.Rules.of(List.of(), List.of(), null, List.of());
 
     @ParameterizedTest(name = "{0}: {1}")
     @CsvSource(delimiter = '|', value = {
@@ -164,12 +164,12 @@ class DeploySitePlanTest {
     @Test
     void userRulesWinFirstMatchFirst() {
         var rules = DeploySite.Site.Rules.of(List.of("**.html=text/plain; charset=utf-8", "CNAME=text/plain"),
-                List.of("img/**=public, max-age=600", "**=no-cache", "img/**=never"), DeploySite.Site.Preset.hugo, null);
+                List.of("img/**=public, max-age=600", "**=no-cache", "img/**=never"), DeploySite.Site.Preset.hugo, List.of());
         assertEquals("text/plain", rules.headersFor("CNAME").contentType());
         assertEquals("public, max-age=600", rules.headersFor("img/a.png").cacheControl());
         assertEquals("no-cache", rules.headersFor("css/main.0123456789.css").cacheControl(), "user rules before the preset");
-        assertThrows(DeploySite.Invalidations.UsageError.class, () -> DeploySite.Site.Rules.of(List.of("nonsense"), List.of(), null, null));
-        assertThrows(DeploySite.Invalidations.UsageError.class, () -> DeploySite.Site.Rules.of(List.of(), List.of("x="), null, null));
+        assertThrows(DeploySite.Invalidations.UsageError.class, () -> DeploySite.Site.Rules.of(List.of("nonsense"), List.of(), null, List.of()));
+        assertThrows(DeploySite.Invalidations.UsageError.class, () -> DeploySite.Site.Rules.of(List.of(), List.of("x="), null, List.of()));
     }
 
     @ParameterizedTest(name = "hugo preset {0}: {1}")
@@ -186,19 +186,34 @@ class DeploySitePlanTest {
             "js/app.0123abc.js             | ''",
     })
     void hugoPresetMakesFingerprintedAssetsImmutableAndPagesRevalidate(String path, String cacheControl) {
-        var rules = DeploySite.Site.Rules.of(List.of(), List.of(), DeploySite.Site.Preset.hugo, null);
+        var rules = DeploySite.Site.Rules.of(List.of(), List.of(), DeploySite.Site.Preset.hugo, List.of());
         assertEquals(cacheControl.isEmpty() ? null : cacheControl, rules.headersFor(path).cacheControl());
     }
 
     @Test
     void gzipsTextTypesOrTheGivenGlob() {
-        var text = DeploySite.Site.Rules.of(List.of(), List.of(), null, "**");
+        var text = DeploySite.Site.Rules.of(List.of(), List.of(), null, List.of("**"));
         assertEquals("gzip", text.headersFor("index.html").contentEncoding());
         assertEquals("gzip", text.headersFor("a.svg").contentEncoding());
         assertNull(text.headersFor("a.png").contentEncoding());
-        var glob = DeploySite.Site.Rules.of(List.of(), List.of(), null, "**.css");
+        var glob = DeploySite.Site.Rules.of(List.of(), List.of(), null, List.of("**.css"));
         assertEquals("gzip", glob.headersFor("a/b.css").contentEncoding());
         assertNull(glob.headersFor("index.html").contentEncoding());
+    }
+
+    @Test
+    void everyGzipGivenCounts() {
+        var cmd = new DeploySite();
+        DeploySite.newCommandLine(cmd).parseArgs("--gzip", "**.css", "--gzip", "--gzip", "**.js", "--gzip", "tests", "s3://b");
+        assertEquals(List.of("**.css", "**", "**.js", "**"), cmd.gzip, "a bare --gzip adds the text types; an existing folder is never a GLOB");
+        var rules = DeploySite.Site.Rules.of(List.of(), List.of(), null, List.of("**.css", "**.bin"));
+        assertEquals("gzip", rules.headersFor("a/b.css").contentEncoding());
+        assertEquals("gzip", rules.headersFor("data/x.bin").contentEncoding(), "the second glob is kept, not replaced by the last");
+        assertNull(rules.headersFor("index.html").contentEncoding());
+        var both = DeploySite.Site.Rules.of(List.of(), List.of(), null, List.of("**", "**.bin"));
+        assertEquals("gzip", both.headersFor("index.html").contentEncoding());
+        assertEquals("gzip", both.headersFor("x.bin").contentEncoding());
+        assertNull(both.headersFor("a.png").contentEncoding());
     }
 
     @ParameterizedTest(name = "{0} entry point: {1}")

@@ -14,6 +14,7 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Layer 1: the pure planning functions of invalidate.java, table-driven. */
 class InvalidatePlanTest {
@@ -107,15 +108,45 @@ class InvalidatePlanTest {
             "a/b.css                | .        | /a/b.css",
     })
     void mapsFilesToUrls(String file, String root, String expected) {
-        List<String> urls = Invalidate.Invalidations.urlsOfFiles(root, List.of(file), s -> { });
+        List<String> urls = new ArrayList<>();
+        Invalidate.Invalidations.keysOfFiles(root, List.of(file), s -> { }).forEach(k -> urls.addAll(Invalidate.Invalidations.urlsOfKey(k, s -> { })));
         assertEquals(expected.isEmpty() ? List.of() : Arrays.asList(expected.split(" ")), urls);
     }
 
     @Test
     void notesFilesOutsideTheRoot() {
         List<String> seen = new ArrayList<>();
-        Invalidate.Invalidations.urlsOfFiles("public", List.of("README.md", "src/x", "public/a"), seen::add);
+        Invalidate.Invalidations.keysOfFiles("public", List.of("README.md", "src/x", "public/a"), seen::add);
         assertEquals(List.of("2 input(s) not under public ignored"), seen);
+    }
+
+    /** A key is a name, not a typed path: its '%' is a character, its '?' and '#' would end a browser's path. */
+    @ParameterizedTest(name = "key {0} -> {1}")
+    @CsvSource(delimiterString = " => ", value = {
+            "100%25.html => /100%2525.html",
+            "100%.html => /100%25.html",
+            "what?.html => /what%3F.html",
+            "#hash.html => /%23hash.html",
+            "a b/c d.html => /a%20b/c%20d.html",
+            "a+b.html => /a+b.html",
+            "a;b=c&d.html => /a;b=c&d.html",
+            "caf\u00e9/index.html => /caf%C3%A9/ /caf%C3%A9/index.html",
+            "x/index.html => /x/ /x/index.html",
+            "index.html => / /index.html",
+            "a|b^c[d]{e}`f\"g<h>.css => /a%7Cb%5Ec%5Bd%5D%7Be%7D%60f%22g%3Ch%3E.css",
+            "docs/~old/a.html => /docs/*",
+            "a*b.html => /a*",
+            "~u/index.html => /*",
+    })
+    void mapsKeysToTheUrlsABrowserRequests(String key, String expected) {
+        assertEquals(list(expected), Invalidate.Invalidations.urlsOfKey(key, s -> { }));
+    }
+
+    @Test
+    void aFileNamedLikeAnEscapeIsInvalidatedByItsOwnUrl() {
+        var n = Invalidate.Invalidations.urlsOfKeys(Invalidate.Invalidations.keysOfFiles("public", List.of("public/100%25.html", "public/what?.html", "public/a~b.html"), s -> { }));
+        assertEquals(List.of("/100%2525.html", "/a*", "/what%3F.html"), n.paths());
+        assertEquals(1, n.notes().size(), n.notes().toString());
     }
 
     static List<String> list(String spaceSeparated) {
@@ -217,12 +248,12 @@ class InvalidatePlanTest {
     void decidesWhenToSkip() {
         var none = new Invalidate.Invalidations.Ci(null, null, null, null);
         var pr = new Invalidate.Invalidations.Ci("Travis CI", "travis-1", "master", "12");
-        assertEquals(Optional.empty(), Invalidate.Invalidations.skipReason(none, null, null, List.of(), false));
-        assertTrue(Invalidate.Invalidations.skipReason(none, null, "12", List.of(), false).isPresent(), "-p 12 skips");
-        assertEquals(Optional.empty(), Invalidate.Invalidations.skipReason(none, null, "false", List.of(), false));
-        assertEquals(Optional.empty(), Invalidate.Invalidations.skipReason(none, null, "12", List.of(), true));
-        assertTrue(Invalidate.Invalidations.skipReason(pr, null, null, List.of(), false).isPresent(), "the CI's pull request skips");
-        assertEquals(Optional.empty(), Invalidate.Invalidations.skipReason(pr, null, "false", List.of(), false), "-p false wins over the CI");
+        assertEquals(Optional.empty(), Invalidate.Invalidations.skipReason(none, null, null, null, false));
+        assertTrue(Invalidate.Invalidations.skipReason(none, null, "12", null, false).isPresent(), "-p 12 skips");
+        assertEquals(Optional.empty(), Invalidate.Invalidations.skipReason(none, null, "false", null, false));
+        assertEquals(Optional.empty(), Invalidate.Invalidations.skipReason(none, null, "12", null, true));
+        assertTrue(Invalidate.Invalidations.skipReason(pr, null, null, null, false).isPresent(), "the CI's pull request skips");
+        assertEquals(Optional.empty(), Invalidate.Invalidations.skipReason(pr, null, "false", null, false), "-p false wins over the CI");
         // the pull-request check comes first: a Travis PR's branch is its target, which would match
         assertTrue(Invalidate.Invalidations.skipReason(pr, "master", null, List.of("master"), false).get().contains("pull request"));
         assertEquals(Optional.empty(), Invalidate.Invalidations.skipReason(none, "master", null, List.of("master", "release/*"), false));
@@ -231,6 +262,137 @@ class InvalidatePlanTest {
         assertTrue(Invalidate.Invalidations.skipReason(none, null, null, List.of("master"), false).get().contains("branch unknown"));
         var ciBranch = new Invalidate.Invalidations.Ci("GitLab CI", "gitlab-1", "main", null);
         assertEquals(Optional.empty(), Invalidate.Invalidations.skipReason(ciBranch, null, null, List.of("main"), false));
+    }
+
+    /** travis-ci-cloudfront-invalidation's rules: its lines always pass -b, its -o defaults to master, its -p is a PR unless exactly 'false'. */
+    @ParameterizedTest(name = "-b {0} -o {1} -p {2} on branch {3}: skips {4}")
+    @CsvSource(delimiter = '|', nullValues = "null", value = {
+            // no -b, no -o: any branch (invalidate -c ID /path as it always was), the CI's pull request still skips
+            "null       | null          | null    | develop | false",
+            // -b without -o: only master, as in the npm tool
+            "develop    | null          | false   | null    | true",
+            "master     | null          | false   | null    | false",
+            "' master ' | null          | false   | null    | false",
+            "main       | null          | false   | null    | true",
+            "''         | null          | false   | null    | true",
+            // -o empty (or only commas and blanks) falls back to master
+            "master     | ''            | false   | null    | false",
+            "develop    | ''            | false   | null    | true",
+            "master     | ' , '         | false   | null    | false",
+            // -o items trimmed; globs
+            "stage      | 'master, stage' | false | null    | false",
+            "feature    | 'master, stage' | false | null    | true",
+            "release/2  | 'release/*'   | false   | null    | false",
+            // -o without -b: the CI's branch
+            "null       | main          | null    | main    | false",
+            "null       | main          | null    | develop | true",
+            // -p: anything but the exact string false is a pull request, an empty one included
+            "master     | null          | ''      | null    | true",
+            "master     | null          | 'true'  | null    | true",
+            "master     | null          | '12'    | null    | true",
+            "master     | null          | ' false'| null    | true",
+            "master     | null          | 'False' | null    | true",
+    })
+    void followsTheNpmToolsBranchAndPullRequestRules(String branch, String only, String pr, String ciBranch, boolean skips) {
+        var ci = new Invalidate.Invalidations.Ci(ciBranch == null ? null : "GitLab CI", null, ciBranch, null);
+        List<String> onlyBranches = only == null ? null : List.of(only.split(",", -1));
+        var reason = Invalidate.Invalidations.skipReason(ci, branch, pr, onlyBranches, false);
+        assertEquals(skips, reason.isPresent(), reason.orElse("no skip"));
+    }
+
+    @Test
+    void saysWhyMasterWhenTheNpmDefaultSkips() {
+        var none = new Invalidate.Invalidations.Ci(null, null, null, null);
+        String why = Invalidate.Invalidations.skipReason(none, "develop", "false", null, false).orElseThrow();
+        assertTrue(why.contains("only master invalidates") && why.contains("-o"), why);
+        assertEquals(List.of(), Invalidate.Invalidations.branchFilter(null, null));
+        assertEquals(List.of("master"), Invalidate.Invalidations.branchFilter("x", null));
+        assertEquals(List.of("master"), Invalidate.Invalidations.branchFilter(null, List.of("")));
+        assertEquals(List.of("a", "b/*"), Invalidate.Invalidations.branchFilter("x", List.of(" a", "", "b/* ")));
+    }
+
+    @ParameterizedTest(name = "-i {0} -> {1}")
+    @CsvSource(delimiter = '|', value = {
+            "'/index.html, /blog/*' | /index.html /blog/*",
+            "'test, test2'          | test test2",
+            "/a                     | /a",
+            "' /a ,/b'              | /a /b",
+    })
+    void splitsAndTrimsItemsLikeTheNpmTool(String value, String expected) {
+        assertEquals(list(expected), Invalidate.splitItems(List.of(value)));
+    }
+
+    @ParameterizedTest(name = "-i ''{0}'' is refused")
+    @ValueSource(strings = {"", " ", "/a.html,,/b.html", "/a.html,", ",/a", "/a, ,/b"})
+    void refusesEmptyItems(String value) {
+        var e = assertThrows(Invalidate.Invalidations.UsageError.class, () -> Invalidate.splitItems(List.of(value)));
+        assertTrue(e.getMessage().contains("empty item"), e.getMessage());
+    }
+
+    @Test
+    void refusesAnEmptyPath() {
+        assertThrows(Invalidate.Invalidations.UsageError.class, () -> normalize(""));
+    }
+
+    @ParameterizedTest(name = "tag {0}")
+    @ValueSource(strings = {"#product:tv", "#Product:TV", "#a", "#!~{}[]|\\^`\"<>%/?=&", "#x/y/z"})
+    void passesCacheTagsThroughUnencoded(String tag) {
+        assertEquals(tag, normalize(tag));
+    }
+
+    @Test
+    void checksCacheTags() {
+        assertEquals(257, normalize("#" + "t".repeat(256)).length());
+        for (String bad : List.of("#", "#a,b", "#a b", "#caf\u00e9", "#a*", "#*", "#" + "t".repeat(257), "#a\tb")) {
+            var e = assertThrows(Invalidate.Invalidations.UsageError.class, () -> normalize(bad), bad);
+            assertTrue(e.getMessage().contains("cache tag"), e.getMessage());
+        }
+    }
+
+    @Test
+    void keepsTagsApartFromPaths() {
+        var n = Invalidate.Invalidations.normalize(List.of("#Product:TV", "/a", "#product:tv", "/*", "#other"));
+        assertEquals(List.of("#Product:TV", "#other", "/*"), n.paths(), "tags equal ignoring case are one; /* covers paths, not tags");
+        assertEquals(List.of("#t1", "#t2", "/docs/*"), Invalidate.Invalidations.collapse(List.of("#t1", "#t2", "/docs/a", "/docs/b"), 3));
+        assertEquals(List.of("#t1", "#t2", "#t3"), Invalidate.Invalidations.collapse(List.of("#t1", "#t2", "#t3"), 3));
+        assertThrows(Invalidate.Invalidations.UsageError.class, () -> Invalidate.Invalidations.collapse(List.of("#t1", "#t2", "/a"), 2));
+        assertThrows(Invalidate.Invalidations.UsageError.class, () -> Invalidate.Invalidations.collapse(List.of("#t1", "#t2"), 1));
+        assertEquals(List.of(List.of("#t", "/a")), Invalidate.Invalidations.batches(List.of("#t", "/a")));
+    }
+
+    @ParameterizedTest(name = "--invalidation-batch {0}")
+    @ValueSource(strings = {
+            "Paths={Quantity=2,Items=[/a,/b c]},CallerReference=ref-1",
+            "Paths={Quantity=2,Items=[\"/a\",'/b c']},CallerReference=\"ref-1\"",
+            "{\"Paths\": {\"Quantity\": 2, \"Items\": [\"/a\", \"/b c\"]}, \"CallerReference\": \"ref-1\"}",
+            " { \"CallerReference\" : \"ref-1\", \"Paths\" : { \"Items\" : [ \"/a\" , \"/b\\u0020c\" ], \"Quantity\" : 2 } } ",
+    })
+    void readsTheAwsClisInvalidationBatch(String text) {
+        var batch = Invalidate.CliBatch.parse(text, f -> { throw new AssertionError("no file"); });
+        assertEquals(List.of("/a", "/b c"), batch.items());
+        assertEquals("ref-1", batch.callerReference());
+    }
+
+    @Test
+    void readsAnInvalidationBatchFromAFileAndWithoutAReference() {
+        var batch = Invalidate.CliBatch.parse("file://batch.json", f -> f.equals("batch.json") ? "{\"Paths\":{\"Quantity\":1,\"Items\":[\"#tag\"]}}" : "");
+        assertEquals(List.of("#tag"), batch.items());
+        assertEquals(null, batch.callerReference());
+    }
+
+    @ParameterizedTest(name = "--invalidation-batch {0} is refused")
+    @ValueSource(strings = {
+            "Paths={Quantity=3,Items=[/a,/b]},CallerReference=r",
+            "{\"Paths\":{\"Quantity\":1,\"Items\":[\"/a\"]},\"CallerReference\":\"\"}",
+            "{\"Paths\":{\"Quantity\":1,\"Items\":[1]}}",
+            "{\"Paths\":{\"Quantity\":1,\"Items\":[\"/a\"]},\"Other\":1}",
+            "{\"Paths\":{\"Quantity\":1,\"Items\":[\"/a\"]}",
+            "Paths=/a",
+            "/a,/b",
+            "",
+    })
+    void refusesABadInvalidationBatch(String text) {
+        assertThrows(Invalidate.Invalidations.UsageError.class, () -> Invalidate.CliBatch.parse(text, f -> ""));
     }
 
     @ParameterizedTest(name = "{0} = {1} s")
