@@ -785,7 +785,7 @@ class DeploySite implements Callable<Integer> {
             List<String> served = new ArrayList<>();
             for (String key : changedKeys) {
                 String url = urlOf(key, originPath);
-                if (url != null) served.add(url);
+                if (url != null) served.add(url.substring(1));
             }
             // Key names are not typed paths: a key's '%' or '?' is a plain character, encoded in its URL.
             Invalidations.Normalized normalized = Invalidations.urlsOfKeys(served);
@@ -799,7 +799,7 @@ class DeploySite implements Callable<Integer> {
             for (String key : keys) {
                 if (changedKeys.contains(key)) continue;
                 String url = urlOf(key, originPath);
-                if (url != null) others.add(Invalidations.urlOfKey(url));
+                if (url != null) others.add(Invalidations.urlOfKey(url.substring(1)));
             }
             List<String> paths = chooseWithin(changed, others, budget);
             int also = 0;
@@ -1725,9 +1725,34 @@ class DeploySite implements Callable<Integer> {
         record Normalized(List<String> paths, List<String> notes) {
         }
 
-        /** Reads a path list: one a line, blank lines and '#' comments ignored, surrounding blanks trimmed. */
+        /**
+         * Reads a path list: one a line, blank lines and '#' comments ignored, surrounding blanks trimmed. A line in
+         * double quotes is a name as git quotes it ("public/caf\303\251.html" from git diff --name-only): unquoted.
+         */
         static List<String> readPathList(String text) {
-            return text.lines().map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+            return text.lines().map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).map(Invalidations::unquoteGit).toList();
+        }
+
+        /** Undoes git's quoting of a path (core.quotePath): C escapes, and octal escapes for the bytes of UTF-8. */
+        static String unquoteGit(String line) {
+            if (line.length() < 2 || !line.startsWith("\"") || !line.endsWith("\"")) return line;
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            for (int i = 1; i < line.length() - 1; i++) {
+                char c = line.charAt(i);
+                if (c != '\\' || i + 1 >= line.length() - 1) {
+                    bytes.writeBytes(String.valueOf(c).getBytes(StandardCharsets.UTF_8));
+                    continue;
+                }
+                char e = line.charAt(++i);
+                if (e >= '0' && e <= '7' && i + 2 < line.length() - 1) {
+                    bytes.write(Integer.parseInt(line.substring(i, i + 3), 8));
+                    i += 2;
+                } else {
+                    int at = "abtnvfr".indexOf(e);
+                    bytes.write(at >= 0 ? "\u0007\b\t\n\u000b\f\r".charAt(at) : e);
+                }
+            }
+            return bytes.toString(StandardCharsets.UTF_8);
         }
 
         /**
@@ -1886,8 +1911,7 @@ class DeploySite implements Callable<Integer> {
          * Typed paths follow other rules ({@link #normalizePath}: a %XX there is already an escape).
          */
         static String urlOfKey(String key) {
-            String k = key.startsWith("/") ? key.substring(1) : key;
-            byte[] bytes = k.getBytes(StandardCharsets.UTF_8);
+            byte[] bytes = key.getBytes(StandardCharsets.UTF_8);
             StringBuilder out = new StringBuilder(bytes.length + 16).append('/');
             for (byte raw : bytes) {
                 int b = raw & 0xff;
@@ -1907,7 +1931,7 @@ class DeploySite implements Callable<Integer> {
          * URL is invalidated by a prefix wildcard ending just before that character, with a note.
          */
         static List<String> urlsOfKey(String key, Consumer<String> note) {
-            String k = key.startsWith("/") ? key.substring(1) : key;
+            String k = key; // a key "/a.html" is served at "//a.html": its slash is kept
             List<String> raw = k.equals("index.html") ? List.of("", k)
                     : k.endsWith("/index.html") ? List.of(k.substring(0, k.length() - "index.html".length()), k)
                     : List.of(k);
@@ -2160,7 +2184,7 @@ class DeploySite implements Callable<Integer> {
             if (!allowPullRequests) {
                 if (pullRequestFlag != null) {
                     if (!pullRequestFlag.equals("false")) {
-                        return java.util.Optional.of("pull request build (-p " + quote(pullRequestFlag) + ": anything but 'false' is a pull request); "
+                        return java.util.Optional.of("pull request build (-p " + shown(pullRequestFlag) + "): anything but 'false' is one; "
                                 + "--allow-pull-requests invalidates anyway");
                     }
                 } else if (ci.pullRequest() != null) {
@@ -2177,10 +2201,15 @@ class DeploySite implements Callable<Integer> {
             }
             if (globs.stream().noneMatch(glob -> globMatches(glob, current))) {
                 boolean npmDefault = onlyBranchFlag == null || globs.equals(List.of(NPM_DEFAULT_BRANCH)) && onlyBranchFlag.stream().allMatch(String::isBlank);
-                return java.util.Optional.of("branch " + quote(current) + " is not one of " + String.join(",", globs)
+                return java.util.Optional.of("branch " + shown(current) + " is not one of " + String.join(",", globs)
                         + (npmDefault ? " (with -b and no -o, only " + NPM_DEFAULT_BRANCH + " invalidates, as in travis-ci-cloudfront-invalidation; -o BRANCH chooses)" : ""));
             }
             return java.util.Optional.empty();
+        }
+
+        /** A value as typed, or '' when it is empty, so a skip message says why an unset variable skipped. */
+        private static String shown(String value) {
+            return value.isEmpty() ? "''" : quote(value).substring(1, quote(value).length() - 1);
         }
 
         static boolean globMatches(String glob, String value) {

@@ -143,6 +143,16 @@ class InvalidatePlanTest {
     }
 
     @Test
+    void readsNamesAsGitQuotesThem() {
+        // git diff --name-only quotes a name with non-ASCII or control characters (core.quotePath, on by default)
+        assertEquals(List.of("public/caf\u00e9.html", "public/a\"b\\c\td.html", "public/plain.html", "\"", "/x"),
+                Invalidate.Invalidations.readPathList("\"public/caf\\303\\251.html\"\n\"public/a\\\"b\\\\c\\td.html\"\npublic/plain.html\n\"\n# c\n/x\n"));
+        var n = Invalidate.Invalidations.urlsOfKeys(Invalidate.Invalidations.keysOfFiles("public",
+                Invalidate.Invalidations.readPathList("\"public/caf\\303\\251.html\"\n"), s -> { }));
+        assertEquals(List.of("/caf%C3%A9.html"), n.paths());
+    }
+
+    @Test
     void aFileNamedLikeAnEscapeIsInvalidatedByItsOwnUrl() {
         var n = Invalidate.Invalidations.urlsOfKeys(Invalidate.Invalidations.keysOfFiles("public", List.of("public/100%25.html", "public/what?.html", "public/a~b.html"), s -> { }));
         assertEquals(List.of("/100%2525.html", "/a*", "/what%3F.html"), n.paths());

@@ -523,7 +523,7 @@ class InvalidateScenarioTest {
 
     @Test
     void dryRunSendsNothingAndPrintsThePathsAndTheCost() {
-        var run = invalidate("-c", DIST, "--dry-run", "/b c.html", "/a.html");
+        var run = invalidate("-c", DIST, "--dry-run", "--output", "text", "/b c.html", "/a.html");
         assertEquals(0, run.exitCode(), run::toString);
         assertEquals(List.of(), emulator.requests());
         List<String> lines = run.stdout().lines().toList();
@@ -533,8 +533,38 @@ class InvalidateScenarioTest {
     }
 
     @Test
+    void dryRunPrintsTheRequestAsJsonByDefaultAndNoIdForId() {
+        var json = invalidate(shell("TRAVIS", "true", "TRAVIS_BUILD_ID", "77"), "", "-c", DIST, "--dry-run", "/b c.html", "#product:tv");
+        assertEquals(0, json.exitCode(), json::toString);
+        assertEquals(List.of(), emulator.requests());
+        String reference = Invalidate.Invalidations.callerReferences(null, DIST, List.of(List.of("#product:tv", "/b%20c.html")), "travis-77", "").get(0);
+        assertEquals("""
+                {
+                    "DistributionId": "%s",
+                    "InvalidationBatch": {
+                        "Paths": {
+                            "Quantity": 2,
+                            "Items": [
+                                "#product:tv",
+                                "/b%%20c.html"
+                            ]
+                        },
+                        "CallerReference": "%s"
+                    }
+                }
+                """.formatted(DIST, reference), json.stdout(), "the request as --cli-input-json reads it");
+        assertTrue(json.stderr().contains("dry run: would invalidate 2 path(s)"), json::toString);
+
+        var id = invalidate("-c", DIST, "--dry-run", "--output", "id", "/a");
+        assertEquals(0, id.exitCode(), id::toString);
+        assertEquals("", id.stdout(), "no invalidation is made, so there is no id to print");
+        assertTrue(id.stderr().contains("dry run: would invalidate 1 path(s)") && id.stderr().contains("  /a"), id::toString);
+        assertEquals(List.of(), emulator.requests());
+    }
+
+    @Test
     void dryRunWithADistributionNameOnlyLooksItUp() {
-        var run = invalidate("--distribution", "www.example.com", "--dry-run", "/a");
+        var run = invalidate("--distribution", "www.example.com", "--dry-run", "--output", "text", "/a");
         assertEquals(0, run.exitCode(), run::toString);
         assertEquals(List.of("ListDistributions"), operations());
         assertTrue(run.stdout().startsWith("dry run: would invalidate 1 path(s) on " + DIST), run::toString);
