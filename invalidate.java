@@ -185,11 +185,12 @@ class Invalidate implements Callable<Integer> {
             description = "CloudFront endpoint, e.g. a local emulator. Default: $AWS_ENDPOINT_URL_CLOUDFRONT, $AWS_ENDPOINT_URL, AWS.")
     URI endpointUrl;
 
-    @Option(names = {"-a", "--access-key"}, paramLabel = "KEY", hidden = true,
+    // -a and -s too: Travis sets no secure variable in a fork's pull request, so "-a $AWS_ACCESS_KEY -s ..." arrives as "-a -s".
+    @Option(names = {"-a", "--access-key"}, paramLabel = "KEY", hidden = true, arity = "0..1", fallbackValue = "",
             description = "Access key id (travis-ci-cloudfront-invalidation compatibility; prefer AWS_ACCESS_KEY_ID).")
     String accessKey;
 
-    @Option(names = {"-s", "--secret-key"}, paramLabel = "SECRET", hidden = true,
+    @Option(names = {"-s", "--secret-key"}, paramLabel = "SECRET", hidden = true, arity = "0..1", fallbackValue = "",
             description = "Secret access key (compatibility; prefer AWS_SECRET_ACCESS_KEY).")
     String secretKey;
 
@@ -222,12 +223,12 @@ class Invalidate implements Callable<Integer> {
         pullRequest = pr;
     }
 
-    @Option(names = "--AWSAccessKey", hidden = true)
+    @Option(names = "--AWSAccessKey", hidden = true, arity = "0..1", fallbackValue = "")
     void npmAccessKey(String key) {
         accessKey = key;
     }
 
-    @Option(names = "--AWSSecretKey", hidden = true)
+    @Option(names = "--AWSSecretKey", hidden = true, arity = "0..1", fallbackValue = "")
     void npmSecretKey(String secret) {
         secretKey = secret;
     }
@@ -354,7 +355,7 @@ class Invalidate implements Callable<Integer> {
         try {
             return Files.readString(Path.of(file), StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new UncheckedIOException(new IOException("cannot read " + file + ": " + why(e), e));
+            throw new UncheckedIOException("cannot read " + file + ": " + why(e), e);
         }
     }
 

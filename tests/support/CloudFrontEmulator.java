@@ -41,10 +41,13 @@ import org.w3c.dom.Node;
  * GetDistributionConfig. Modelled behaviour: invalidations are InProgress until {@link #completionDelay} has passed
  * since their creation, then Completed; CallerReference idempotency per distribution (same reference and same set of
  * paths returns the existing invalidation, different paths give 409 InvalidationBatchAlreadyExists); path validation
- * (400 InvalidArgument); Quantity checks (400 InconsistentQuantities); empty body (400 MissingBody); at most 3,000
- * file paths and 15 wildcard paths in progress per distribution (400 TooManyInvalidationsInProgress); more than
- * 3,000 paths in one batch (413 BatchTooLarge); unknown distribution (404 NoSuchDistribution) or invalidation
- * (404 NoSuchInvalidation); unknown route (404 NoSuchResource), wrong method (405 MethodNotAllowed).
+ * (400 InvalidArgument); cache tags (an item starting with {@code #} is a tag, not a path: the tag after {@code #} is
+ * 1 to 256 characters, each ASCII 33 to 126 but {@code ,} and {@code *}, else 400 InvalidArgument naming it; a valid
+ * tag is recorded as given, though CloudFront compares tags ignoring case); Quantity checks (400
+ * InconsistentQuantities); empty body (400 MissingBody); at most 3,000 file paths (each tag counts as one) and 15
+ * wildcard paths in progress per distribution (400 TooManyInvalidationsInProgress); more than 3,000 paths in one
+ * batch (413 BatchTooLarge); unknown distribution (404 NoSuchDistribution) or invalidation (404 NoSuchInvalidation);
+ * unknown route (404 NoSuchResource), wrong method (405 MethodNotAllowed).
  * Errors are {@code <ErrorResponse>} documents with an {@code x-amz-request-id} header, as CloudFront sends them.
  *
  * <p>Fault injection ({@link #inject}) is applied before anything else, so a faulted request changes no state
@@ -67,6 +70,7 @@ final class CloudFrontEmulator implements AutoCloseable {
     static final int MAX_WILDCARD_PATHS_IN_PROGRESS = 15;
     static final int MAX_PATHS_PER_BATCH = 3000;
     static final int MAX_PATH_LENGTH = 4000;
+    static final int MAX_TAG_LENGTH = 256;
     static final List<String> OPERATIONS = List.of("CreateInvalidation", "GetInvalidation", "ListInvalidations",
             "ListDistributions", "GetDistribution", "GetDistributionConfig");
 
@@ -579,7 +583,7 @@ final class CloudFrontEmulator implements AutoCloseable {
         for (Inv inv : list) {
             if (inv.inProgress(now)) {
                 for (String p : inv.paths) {
-                    if (p.endsWith("*")) {
+                    if (isWildcard(p)) {
                         wildcards++;
                     } else {
                         files++;
@@ -587,7 +591,7 @@ final class CloudFrontEmulator implements AutoCloseable {
                 }
             }
         }
-        int newWildcards = (int) batch.paths.stream().filter(p -> p.endsWith("*")).count();
+        int newWildcards = (int) batch.paths.stream().filter(CloudFrontEmulator::isWildcard).count();
         int newFiles = batch.paths.size() - newWildcards;
         if (wildcards + newWildcards > MAX_WILDCARD_PATHS_IN_PROGRESS) {
             throw new CfError(400, "TooManyInvalidationsInProgress", "Processing your request will cause you to"
@@ -1015,8 +1019,21 @@ final class CloudFrontEmulator implements AutoCloseable {
         return null;
     }
 
-    /** Why CloudFront would reject {@code p}, or null when it is a valid invalidation path. */
+    /** True for a cache-tag item ({@code #tag}) rather than a path. */
+    static boolean isTag(String item) {
+        return item.startsWith("#");
+    }
+
+    /** True for a wildcard path (counted toward the 15 in progress); tags never are. */
+    static boolean isWildcard(String item) {
+        return !isTag(item) && item.endsWith("*");
+    }
+
+    /** Why CloudFront would reject {@code p}, or null when it is a valid invalidation path or cache tag. */
     static String pathProblem(String p) {
+        if (isTag(p)) {
+            return tagProblem(p);
+        }
         if (p.length() > MAX_PATH_LENGTH) {
             return "a path is longer than " + MAX_PATH_LENGTH + " characters";
         }
@@ -1039,6 +1056,31 @@ final class CloudFrontEmulator implements AutoCloseable {
             }
             if (c == '%' && (i + 2 >= p.length() || !isHex(p.charAt(i + 1)) || !isHex(p.charAt(i + 2)))) {
                 return "'%' is not followed by two hexadecimal digits: " + p;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Why CloudFront would reject the cache-tag item {@code item} ({@code #} and the tag), or null: the tag is 1 to
+     * 256 characters, each printable ASCII (33 to 126) except {@code ,} and {@code *}.
+     */
+    static String tagProblem(String item) {
+        String tag = item.substring(1);
+        if (tag.isEmpty()) {
+            return "a cache tag is empty: " + item;
+        }
+        if (tag.length() > MAX_TAG_LENGTH) {
+            return "a cache tag is longer than " + MAX_TAG_LENGTH + " characters: " + item;
+        }
+        for (int i = 0; i < tag.length(); i++) {
+            char c = tag.charAt(i);
+            if (c < 33 || c > 126) {
+                return "a cache tag may hold only ASCII characters 33 to 126 (U+" + String.format("%04X", (int) c)
+                        + "): " + item;
+            }
+            if (c == ',' || c == '*') {
+                return "a cache tag may not contain '" + c + "': " + item;
             }
         }
         return null;
