@@ -624,12 +624,9 @@ class Invalidate implements Callable<Integer> {
         record Normalized(List<String> paths, List<String> notes) {
         }
 
-        /**
-         * Reads a path list: one a line, blank lines and '#' comments ignored, surrounding blanks trimmed. A line in
-         * double quotes is a name as git quotes it ("public/caf\303\251.html" from git diff --name-only): unquoted.
-         */
+        /** Reads a path list: one a line, blank lines and '#' comments ignored, surrounding blanks trimmed. */
         static List<String> readPathList(String text) {
-            return text.lines().map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).map(Invalidations::unquoteGit).toList();
+            return text.lines().map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
         }
 
         /** Undoes git's quoting of a path (core.quotePath): C escapes, and octal escapes for the bytes of UTF-8. */
@@ -771,7 +768,8 @@ class Invalidate implements Callable<Integer> {
 
         /**
          * The keys of the files under ROOT (ROOT/a/b.css gives a/b.css), in the order given. Inputs outside ROOT are
-         * ignored, with one note.
+         * ignored, with one note. A name in double quotes is unquoted as git quotes it: git diff --name-only writes
+         * "public/caf\303\251.html" for public/café.html.
          */
         static List<String> keysOfFiles(String root, Collection<String> files, Consumer<String> note) {
             String base = stripDotSlash(root.replace('\\', '/'));
@@ -779,7 +777,7 @@ class Invalidate implements Callable<Integer> {
             List<String> keys = new ArrayList<>();
             int outside = 0;
             for (String file : files) {
-                String f = stripDotSlash(file.replace('\\', '/'));
+                String f = stripDotSlash(unquoteGit(file).replace('\\', '/'));
                 if (!f.startsWith(base) || f.length() == base.length()) {
                     outside++;
                     continue;

@@ -64,7 +64,7 @@ class LauncherTest {
         var env = LocalServers.cleanEnvironment(Map.of("JBANG_LAUNCHER_USE_PATH", "false"));
         env.remove("LANG");
         env.remove("LC_ALL");
-        var run = LocalServers.jbang(env, null, "invalidate", "-c", "E1", "--dry-run", "/café");
+        var run = LocalServers.jbang(env, null, "invalidate", "-c", "E1", "--dry-run", "--output", "text", "/café");
         assertEquals(0, run.exitCode(), run::toString);
         assertTrue(run.stdout().contains("  /caf%C3%A9\n"), run::toString);
     }
