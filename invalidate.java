@@ -153,7 +153,8 @@ class Invalidate implements Callable<Integer> {
             description = "How often --wait asks for the status, and the first back-off when CloudFront has no room. Default: ${DEFAULT-VALUE}.")
     Duration pollInterval;
 
-    @Option(names = "--dry-run", description = "Print the request(s) that would be sent, with the cost beyond the free tier; send nothing.")
+    @Option(names = "--dry-run", description = "Send nothing. --output json prints the request(s) as the AWS CLI's --cli-input-json reads them; "
+            + "text the plan (paths, CallerReference, cost beyond the free tier); id nothing (no invalidation, no id). Else the plan goes to stderr.")
     boolean dryRun;
 
     @Option(names = "--output", paramLabel = "FORMAT", defaultValue = "json",
