@@ -376,6 +376,28 @@ class DifferentialTest {
         assertTrue(CLI_CASES.size() >= 12, "at least 12 AWS CLI path sets");
     }
 
+    /** invalidate --dry-run's JSON is a request the AWS CLI's --cli-input-json sends as it is: the README says so. */
+    @Test
+    void theDryRunsJsonIsARequestTheAwsCliSends() throws Exception {
+        assumeTrue(awsMissing == null, awsMissing);
+        String dist = newDistribution();
+        try {
+            var dry = invalidate(List.of("--dry-run", "-c", dist, "--caller-reference", "dry-run-1", "/a b.html", "#product:tv", "/blog/*"), Map.of());
+            assertEquals(0, dry.exitCode(), dry::toString);
+            assertEquals(List.of(), emulator.invalidations(dist), "a dry run sends nothing");
+            Path input = scratch.resolve("dry-run.json");
+            Files.writeString(input, dry.stdout(), StandardCharsets.UTF_8);
+            var cli = Peers.awsCli(List.of("--endpoint-url", emulator.endpoint().toString(), "--cli-input-json", "file://" + input), scratch);
+            assertEquals(0, cli.exitCode(), cli::toString);
+            var made = emulator.invalidations(dist);
+            assertEquals(1, made.size(), made::toString);
+            assertEquals(List.of("#product:tv", "/a%20b.html", "/blog/*"), made.get(0).paths());
+            assertEquals("dry-run-1", made.get(0).callerReference());
+        } finally {
+            emulator.removeDistribution(dist);
+        }
+    }
+
     /** The README's table of differences lists exactly these, so the documentation and the test cannot drift apart. */
     @Test
     void theReadmeListsExactlyTheseDifferences() throws Exception {
