@@ -636,15 +636,8 @@ class DifferentialTest {
     }
 
     static Peers.Run invalidate(List<String> argv, Map<String, String> env) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        Invalidate cmd = new Invalidate();
-        cmd.env = env;
-        cmd.out = new PrintStream(out, true, StandardCharsets.UTF_8);
-        cmd.err = new PrintStream(err, true, StandardCharsets.UTF_8);
-        cmd.in = new ByteArrayInputStream(new byte[0]);
-        int code = Invalidate.newCommandLine(cmd).execute(argv.toArray(String[]::new));
-        return new Peers.Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        var run = LocalServers.invalidateInProcess(env, "", argv);
+        return new Peers.Run(run.exitCode(), run.stdout(), run.stderr());
     }
 
     /** The variables bash expands the fragment with: the build's, the distribution ($DIST, $DIST_ID) and the batch file. */

@@ -88,18 +88,10 @@ class InvalidateScenarioTest {
 
     /** Runs the command against the emulator; every run, whatever its outcome, must keep the secret to itself. */
     static LocalServers.Run invalidate(Map<String, String> env, String stdin, String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        Invalidate cmd = new Invalidate();
-        cmd.env = env;
-        cmd.out = new PrintStream(out, true, StandardCharsets.UTF_8);
-        cmd.err = new PrintStream(err, true, StandardCharsets.UTF_8);
-        cmd.in = new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8));
         List<String> all = new ArrayList<>(List.of("--endpoint-url", emulator.endpoint().toString()));
         if (!List.of(args).contains("--poll-interval")) all.addAll(List.of("--poll-interval", "50ms"));
         all.addAll(List.of(args));
-        int code = Invalidate.newCommandLine(cmd).execute(all.toArray(String[]::new));
-        var run = new LocalServers.Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        var run = LocalServers.invalidateInProcess(env, stdin, all);
         assertFalse(run.all().contains(LocalServers.SECRET_KEY), () -> "the secret was printed:\n" + run);
         return run;
     }

@@ -433,17 +433,10 @@ class KeyUrlPropertyTest {
 
     /** Runs deploy-site in-process against moto and the emulator; returns what it printed, for failure messages. */
     static String deploy(Path site) throws IOException {
-        DeploySite cmd = new DeploySite();
-        cmd.env = new HashMap<>();
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        cmd.out = new PrintStream(out, true, StandardCharsets.UTF_8);
-        cmd.err = new PrintStream(err, true, StandardCharsets.UTF_8);
-        int code = DeploySite.newCommandLine(cmd).execute("--endpoint-url", moto.endpoint().toString(),
-                "--cloudfront-endpoint-url", cloudFront.endpoint().toString(), site.toString(), "s3://" + BUCKET);
-        String printed = "exit " + code + "\n--- stdout\n" + out.toString(StandardCharsets.UTF_8) + "--- stderr\n" + err.toString(StandardCharsets.UTF_8);
-        assertEquals(0, code, printed);
-        return printed;
+        var run = LocalServers.deploySiteInProcess(new HashMap<>(), List.of("--endpoint-url", moto.endpoint().toString(),
+                "--cloudfront-endpoint-url", cloudFront.endpoint().toString(), site.toString(), "s3://" + BUCKET));
+        assertEquals(0, run.exitCode(), run::toString);
+        return run.toString();
     }
 
     static List<String> sorted(List<String> paths) {
