@@ -2033,6 +2033,318 @@ class DeploySite implements Callable<Integer> {
             return paths.stream().filter(p -> p.startsWith(dir)).toList();
         }
 
+        // ------------------------------------------------------------ the cheapest plan within a budget
+
+        /** Items to send, and how many unchanged URLs they invalidate too. */
+        record Plan(List<String> items, int collateral, int wildcards) {
+        }
+
+        /**
+         * The exact cheapest plan: it covers every changed item (a URL, or the wildcard that a key with '~' or '*' needs)
+         * with at most maxItems items, at most maxWildcards of them wildcards, and invalidates the fewest unchanged URLs;
+         * ties go to fewer items, then to fewer wildcards. A wildcard may end any prefix ("/posts/2026-*"), not only a folder.
+         * <p>Why it is exact: a wildcard worth sending ends at a node of the trie of the changed items, on the longest
+         * prefix its changed items share (a shorter prefix covers the same changed items and more unchanged URLs), and
+         * chosen wildcards never nest (the inner one would be paid for nothing). So a plan is a set of disjoint trie
+         * subtrees under wildcards, plus exact items for the rest. A dynamic programme over the trie keeps, for each node,
+         * every way to place wildcards in its subtree that no other way beats: (wildcards, changed items covered, unchanged
+         * URLs hit), beaten by fewer or as many wildcards covering as many or more for as little or less. It drops a way
+         * that leaves more than maxItems items uncovered in the subtree, since no choice elsewhere can make up for it.
+         * The root's ways give the optimum. Empty when nothing fits (no wildcard allowed and too many changed items).
+         */
+        static java.util.Optional<Plan> planWithin(Collection<String> changed, Collection<String> unchanged, int maxItems, int maxWildcards) {
+            List<String> targets = new ArrayList<>(dropCovered(changed));
+            if (targets.isEmpty()) return java.util.Optional.of(new Plan(List.of(), 0, 0));
+            Set<String> changedSet = new java.util.HashSet<>(targets);
+            String[] others = unchanged.stream().filter(u -> !changedSet.contains(u)).distinct().sorted().toArray(String[]::new);
+            targets.sort(Comparator.comparing(Invalidations::prefixOf));
+            int cap = Math.max(0, Math.min(maxWildcards, maxItems));
+            Frontier root = Trie.of(targets, 0, targets.size()).frontier(others, cap, maxItems);
+            int total = targets.size();
+            int bestJ = -1;
+            int bestIndex = -1;
+            for (int j = 0; j <= cap; j++) {
+                int needed = total - maxItems + j; // what j wildcards must cover so that the rest fits as exact items
+                int i = root.firstCovering(j, needed);
+                if (i < 0) continue;
+                if (bestJ < 0 || root.cost[j][i] < root.cost[bestJ][bestIndex] || (root.cost[j][i] == root.cost[bestJ][bestIndex]
+                        && j - root.covered[j][i] < bestJ - root.covered[bestJ][bestIndex])) {
+                    bestJ = j;
+                    bestIndex = i;
+                }
+            }
+            if (bestJ < 0) return java.util.Optional.empty();
+            List<String> prefixes = new ArrayList<>();
+            Choice.flatten(root.choice[bestJ][bestIndex], prefixes);
+            TreeSet<String> items = new TreeSet<>();
+            prefixes.forEach(p -> items.add(p + "*"));
+            for (String t : targets) {
+                if (prefixes.stream().noneMatch(p -> prefixOf(t).startsWith(p))) items.add(t);
+            }
+            return java.util.Optional.of(new Plan(new ArrayList<>(items), root.cost[bestJ][bestIndex], prefixes.size()));
+        }
+
+        /** What an item asks for: a URL, or the prefix of a wildcard. */
+        private static String prefixOf(String item) {
+            return isWildcard(item) ? item.substring(0, item.length() - 1) : item;
+        }
+
+        /** How many of the sorted strings start with the prefix: a binary search for each end of the range. */
+        static int countStartingWith(String[] sorted, String prefix) {
+            int from = java.util.Arrays.binarySearch(sorted, prefix);
+            from = from >= 0 ? from : -from - 1;
+            int to = java.util.Arrays.binarySearch(sorted, prefix + Character.MAX_VALUE);
+            to = to >= 0 ? to : -to - 1;
+            return to - from;
+        }
+
+        /** Which wildcards a way stands for, shared between ways instead of copied. */
+        private record Choice(String prefix, Choice left, Choice right) {
+            static Choice join(Choice a, Choice b) {
+                return a == null ? b : b == null ? a : new Choice(null, a, b);
+            }
+
+            static void flatten(Choice c, List<String> into) {
+                java.util.ArrayDeque<Choice> todo = new java.util.ArrayDeque<>();
+                if (c != null) todo.push(c);
+                while (!todo.isEmpty()) {
+                    Choice x = todo.pop();
+                    if (x.prefix() != null) into.add(x.prefix());
+                    if (x.left() != null) todo.push(x.left());
+                    if (x.right() != null) todo.push(x.right());
+                }
+            }
+        }
+
+        /**
+         * The ways to place wildcards in part of the trie that no other way beats, for each number of wildcards j: sorted
+         * by changed items covered, ascending; the unchanged URLs hit then rise strictly. A way of j wildcards is kept
+         * only when no way with fewer covers as many for as little.
+         */
+        private static final class Frontier {
+            final int items;           // changed items in this part of the trie
+            final int[][] covered;
+            final int[][] cost;
+            final Choice[][] choice;
+
+            Frontier(int items, int cap) {
+                this.items = items;
+                this.covered = new int[cap + 1][];
+                this.cost = new int[cap + 1][];
+                this.choice = new Choice[cap + 1][];
+            }
+
+            /** No wildcard: nothing covered, nothing hit. */
+            static Frontier none(int items, int cap, int maxItems) {
+                Frontier f = new Frontier(items, cap);
+                if (items <= maxItems) f.set(0, new int[] {0}, new int[] {0}, new Choice[] {null});
+                return f;
+            }
+
+            void set(int j, int[] cov, int[] hit, Choice[] ways) {
+                covered[j] = cov;
+                cost[j] = hit;
+                choice[j] = ways;
+            }
+
+            int size(int j) {
+                return covered[j] == null ? 0 : covered[j].length;
+            }
+
+            /** The cheapest way of j wildcards covering at least this many changed items, or -1 (a binary search: covered ascends). */
+            int firstCovering(int j, int needed) {
+                int[] cov = covered[j];
+                if (cov == null) return -1;
+                int lo = 0;
+                int hi = cov.length;
+                while (lo < hi) {
+                    int mid = (lo + hi) >>> 1;
+                    if (cov[mid] >= needed) hi = mid;
+                    else lo = mid + 1;
+                }
+                return lo < cov.length ? lo : -1;
+            }
+
+            /**
+             * Two disjoint parts together: every sum of their ways, then the ways no other beats. A way that leaves more than
+             * maxItems of the part's items uncovered (beyond its wildcards) cannot be completed within the budget: dropped.
+             */
+            static Frontier combine(Frontier a, Frontier b, int cap, int maxItems) {
+                int items = a.items + b.items;
+                Frontier out = new Frontier(items, cap);
+                for (int j = 0; j <= cap; j++) {
+                    int low = Math.max(0, items - maxItems + j);
+                    int width = items - low + 1;
+                    if (width <= 0) continue;
+                    int[] best = null;
+                    int[] fromA = null;
+                    int[] fromB = null;
+                    int[] fromJa = null;
+                    for (int ja = 0; ja <= j; ja++) {
+                        int jb = j - ja;
+                        int[] covA = a.covered[ja];
+                        int[] covB = b.covered[jb];
+                        if (covA == null || covB == null) continue;
+                        if (best == null) {
+                            best = new int[width];
+                            java.util.Arrays.fill(best, Integer.MAX_VALUE);
+                            fromA = new int[width];
+                            fromB = new int[width];
+                            fromJa = new int[width];
+                        }
+                        int[] costA = a.cost[ja];
+                        int[] costB = b.cost[jb];
+                        for (int x = 0; x < covA.length; x++) {
+                            int shift = covA[x] - low;
+                            int hitA = costA[x];
+                            // the ways of b that bring this one up to the window: covered ascends, so they start at one index
+                            int start = b.firstCovering(jb, -shift);
+                            if (start < 0) continue;
+                            for (int y = start; y < covB.length; y++) {
+                                int index = shift + covB[y];
+                                int hit = hitA + costB[y];
+                                if (hit < best[index]) {
+                                    best[index] = hit;
+                                    fromA[index] = x;
+                                    fromB[index] = y;
+                                    fromJa[index] = ja;
+                                }
+                            }
+                        }
+                    }
+                    if (best == null) continue;
+                    int[] cov = new int[width];
+                    int[] hit = new int[width];
+                    Choice[] ways = new Choice[width];
+                    int n = 0;
+                    int cheapest = Integer.MAX_VALUE;
+                    for (int index = width - 1; index >= 0; index--) {
+                        if (best[index] < cheapest && !out.beatenWithFewer(j, index + low, best[index])) {
+                            cheapest = best[index];
+                            int ja = fromJa[index];
+                            cov[n] = index + low;
+                            hit[n] = best[index];
+                            ways[n] = Choice.join(a.choice[ja][fromA[index]], b.choice[j - ja][fromB[index]]);
+                            n++;
+                        }
+                    }
+                    if (n > 0) out.set(j, reverse(cov, n), reverse(hit, n), reverse(ways, n));
+                }
+                return out;
+            }
+
+            /** Adds one more way of j wildcards (a wildcard over a whole subtree), keeping only the ways no other beats. */
+            void add(int j, int cov, int hit, Choice way) {
+                if (beatenWithFewer(j, cov, hit)) return;
+                int n = size(j);
+                Integer[] order = new Integer[n + 1];
+                for (int i = 0; i <= n; i++) order[i] = i;
+                java.util.function.IntUnaryOperator covOf = i -> i == n ? cov : covered[j][i];
+                java.util.function.IntUnaryOperator hitOf = i -> i == n ? hit : cost[j][i];
+                // most covered first, then cheapest: a way is kept when it is cheaper than every way covering more
+                java.util.Arrays.sort(order, Comparator.<Integer>comparingInt(i -> -covOf.applyAsInt(i)).thenComparingInt(hitOf::applyAsInt));
+                int[] c = new int[n + 1];
+                int[] h = new int[n + 1];
+                Choice[] w = new Choice[n + 1];
+                int kept = 0;
+                int cheapest = Integer.MAX_VALUE;
+                for (int i : order) {
+                    if (hitOf.applyAsInt(i) < cheapest) {
+                        cheapest = hitOf.applyAsInt(i);
+                        c[kept] = covOf.applyAsInt(i);
+                        h[kept] = cheapest;
+                        w[kept] = i == n ? way : choice[j][i];
+                        kept++;
+                    }
+                }
+                set(j, reverse(c, kept), reverse(h, kept), reverse(w, kept));
+            }
+
+            /** Whether a way with fewer wildcards covers at least as many changed items for at most as many unchanged URLs. */
+            boolean beatenWithFewer(int j, int cov, int hit) {
+                for (int fewer = 0; fewer < j; fewer++) {
+                    int i = firstCovering(fewer, cov);
+                    if (i >= 0 && cost[fewer][i] <= hit) return true;
+                }
+                return false;
+            }
+
+            private static int[] reverse(int[] a, int n) {
+                int[] r = new int[n];
+                for (int i = 0; i < n; i++) r[i] = a[n - 1 - i];
+                return r;
+            }
+
+            private static Choice[] reverse(Choice[] a, int n) {
+                Choice[] r = new Choice[n];
+                for (int i = 0; i < n; i++) r[i] = a[n - 1 - i];
+                return r;
+            }
+        }
+
+        /** A node of the trie of the changed items: the longest prefix its items share. */
+        private static final class Trie {
+            final String prefix;
+            final boolean forced;      // a wildcard item ("/docs/~old" gives "/docs/*"): only a wildcard covers it
+            final boolean exact;       // the prefix is itself a changed URL
+            final int items;           // changed items in the subtree
+            final List<Trie> children;
+
+            private Trie(String prefix, boolean forced, boolean exact, int items, List<Trie> children) {
+                this.prefix = prefix;
+                this.forced = forced;
+                this.exact = exact;
+                this.items = items;
+                this.children = children;
+            }
+
+            /** The trie of sorted[from, to), sorted by what each item asks for; no item covers another (dropCovered). */
+            static Trie of(List<String> sorted, int from, int to) {
+                if (to - from == 1) {
+                    String item = sorted.get(from);
+                    return new Trie(prefixOf(item), isWildcard(item), !isWildcard(item), 1, List.of());
+                }
+                String first = prefixOf(sorted.get(from));
+                String last = prefixOf(sorted.get(to - 1));
+                int shared = 0;
+                while (shared < Math.min(first.length(), last.length()) && first.charAt(shared) == last.charAt(shared)) shared++;
+                // The first item may be the shared prefix itself (an exact URL such as "/x" before "/x/a").
+                boolean exact = first.length() == shared;
+                int i = exact ? from + 1 : from;
+                List<Trie> children = new ArrayList<>();
+                while (i < to) {
+                    char c = prefixOf(sorted.get(i)).charAt(shared);
+                    int j = i;
+                    while (j < to && prefixOf(sorted.get(j)).charAt(shared) == c) j++;
+                    children.add(of(sorted, i, j));
+                    i = j;
+                }
+                return new Trie(first.substring(0, shared), false, exact, to - from, children);
+            }
+
+            /** The ways to place at most cap wildcards in this subtree. */
+            Frontier frontier(String[] others, int cap, int maxItems) {
+                if (forced) {
+                    // Only a wildcard covers it: this one, or an ancestor's (which replaces this whole subtree).
+                    Frontier f = new Frontier(1, cap);
+                    if (cap >= 1) f.set(1, new int[] {1}, new int[] {countStartingWith(others, prefix)}, new Choice[] {new Choice(prefix, null, null)});
+                    return f;
+                }
+                // Single exact URLs first: they only count; then the subtrees, where wildcards can go.
+                int single = (exact ? 1 : 0) + (int) children.stream().filter(c -> c.children.isEmpty() && !c.forced).count();
+                Frontier f = Frontier.none(single, cap, maxItems);
+                for (Trie child : children) {
+                    if (child.children.isEmpty() && !child.forced) continue;
+                    f = Frontier.combine(f, child.frontier(others, cap, maxItems), cap, maxItems);
+                }
+                if (items > 1 && cap >= 1) {
+                    // One wildcard here covers the whole subtree (over a single URL it would gain nothing).
+                    f.add(1, items, countStartingWith(others, prefix), new Choice(prefix, null, null));
+                }
+                return f;
+            }
+        }
+
         /** Splits a sorted path set into requests that each fit CloudFront's in-progress limits (3,000 paths, 15 wildcards). */
         static List<List<String>> batches(List<String> paths) {
             List<List<String>> batches = new ArrayList<>();
