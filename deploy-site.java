@@ -105,7 +105,7 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * <li>Uploads assets first, then entry points (HTML, feeds, sitemaps, manifests), then invalidates, then deletes: a page is
  *     never served before its assets, and an asset is never deleted before the pages stop pointing at it.</li>
  * <li>Knows the whole site from the listing, so within a path budget it picks the invalidation paths that cover every
- *     changed URL while invalidating the fewest unchanged objects.</li>
+ *     changed URL while invalidating the fewest unchanged URLs: an exact plan (Invalidations.planWithin).</li>
  * </ul>
  */
 @Command(name = "deploy-site", mixinStandardHelpOptions = true, version = "deploy-site 1.0.0",
@@ -201,7 +201,7 @@ class DeploySite implements Callable<Integer> {
 
     @Option(names = "--max-paths", paramLabel = "N", defaultValue = "" + Site.DEFAULT_MAX_PATHS,
             description = "Invalidation path budget: within N paths (and 15 wildcards), cover every changed URL while invalidating "
-                    + "the fewest unchanged objects. Default: ${DEFAULT-VALUE}.")
+                    + "the fewest unchanged URLs (an exact plan; wildcards may end any prefix). Default: ${DEFAULT-VALUE}.")
     int maxPaths;
 
     @Option(names = "--caller-reference", paramLabel = "REF",
@@ -766,7 +766,11 @@ class DeploySite implements Callable<Integer> {
             return key.startsWith(base) ? "/" + key.substring(base.length()) : null;
         }
 
-        record InvalidationPlan(List<String> changedUrls, List<String> paths, int alsoInvalidated) {
+        /**
+         * The invalidation of a deploy: the changed URLs (and the wildcards that keys with '~' need), the items sent, the
+         * unchanged URLs they invalidate too, and the unchanged URLs that '/*' would have invalidated.
+         */
+        record InvalidationPlan(List<String> changedUrls, List<String> paths, int alsoInvalidated, int underEverything) {
             String cost() {
                 return Invalidations.cost(paths.size());
             }
@@ -774,9 +778,9 @@ class DeploySite implements Callable<Integer> {
 
         /**
          * Chooses the paths to invalidate. Every uploaded and deleted key gives its URLs (x/index.html gives /x/ and
-         * /x/index.html), encoded as a browser requests them (Invalidations.urlsOfKey). Within the budget they go as exact paths; over it, directory
-         * wildcards replace them, each step taking the wildcard that invalidates the fewest unchanged objects per path
-         * saved (the listing tells which objects are under a directory), never more than 15 wildcards.
+         * /x/index.html), encoded as a browser requests them (Invalidations.urlsOfKey). The site is known from the local
+         * scan and the listing, so Invalidations.planWithin finds the exact cheapest plan within the budget: exact URLs
+         * while they fit, then the wildcards that invalidate the fewest unchanged URLs, at most 15.
          */
         static InvalidationPlan planInvalidation(Collection<String> written, List<String> deleted, List<LocalFile> local, List<RemoteObject> remote,
                                                  String originPath, int budget, Consumer<String> note) {
@@ -791,73 +795,19 @@ class DeploySite implements Callable<Integer> {
             Invalidations.Normalized normalized = Invalidations.urlsOfKeys(served);
             normalized.notes().forEach(note);
             List<String> changed = normalized.paths();
-            // The objects a wildcard would needlessly invalidate: every other object CloudFront serves from the site.
-            TreeSet<String> others = new TreeSet<>();
+            // Every other URL CloudFront may cache from the site: what a wildcard would invalidate needlessly.
             Set<String> keys = new TreeSet<>();
             local.forEach(f -> keys.add(f.key()));
             remote.forEach(r -> keys.add(r.key()));
+            Set<String> others = new TreeSet<>();
             for (String key : keys) {
-                if (changedKeys.contains(key)) continue;
-                String url = urlOf(key, originPath);
-                if (url != null) others.add(Invalidations.urlOfKey(url.substring(1)));
+                String url = changedKeys.contains(key) ? null : urlOf(key, originPath);
+                if (url != null) others.addAll(Invalidations.exactUrlsOfKey(url.substring(1)));
             }
-            List<String> paths = chooseWithin(changed, others, budget);
-            int also = 0;
-            for (String p : paths) {
-                if (Invalidations.isWildcard(p)) also += countUnder(others, p.substring(0, p.length() - 1));
-            }
-            return new InvalidationPlan(changed, paths, also);
-        }
-
-        /** Greedy cover: while over budget (or over 15 wildcards), take the directory wildcard with the fewest unchanged objects per path saved. */
-        static List<String> chooseWithin(List<String> changed, TreeSet<String> others, int budget) {
-            TreeSet<String> set = new TreeSet<>(changed);
-            while (set.size() > budget || wildcardCount(set) > Invalidations.MAX_WILDCARDS_IN_PROGRESS) {
-                String best = null;
-                double bestScore = Double.MAX_VALUE;
-                int bestSaved = 0;
-                for (String dir : directories(set)) {
-                    List<String> under = set.stream().filter(p -> p.startsWith(dir)).toList();
-                    int saved = under.size() - 1;
-                    int wildcardsAfter = wildcardCount(set) - wildcardCount(under) + 1;
-                    if (saved <= 0 || wildcardsAfter > Invalidations.MAX_WILDCARDS_IN_PROGRESS) continue;
-                    int extra = countUnder(others, dir) - under.stream().filter(Invalidations::isWildcard)
-                            .mapToInt(w -> countUnder(others, w.substring(0, w.length() - 1))).sum();
-                    double score = (double) extra / saved;
-                    if (score < bestScore || (score == bestScore && saved > bestSaved)) {
-                        best = dir;
-                        bestScore = score;
-                        bestSaved = saved;
-                    }
-                }
-                if (best == null) return List.of("/*");
-                String chosen = best;
-                set.removeIf(p -> p.startsWith(chosen));
-                set.add(chosen + "*");
-            }
-            return new ArrayList<>(set);
-        }
-
-        private static int wildcardCount(Collection<String> paths) {
-            return (int) paths.stream().filter(Invalidations::isWildcard).count();
-        }
-
-        private static Set<String> directories(Collection<String> paths) {
-            Set<String> dirs = new TreeSet<>();
-            for (String path : paths) {
-                String p = Invalidations.isWildcard(path) ? path.substring(0, path.length() - 1) : path;
-                for (int i = p.indexOf('/'); i >= 0; i = p.indexOf('/', i + 1)) {
-                    String dir = p.substring(0, i + 1);
-                    if (!(dir + "*").equals(path)) dirs.add(dir);
-                }
-            }
-            return dirs;
-        }
-
-        /** How many of the sorted URLs start with the prefix: a range of the sorted set, no scan. */
-        static int countUnder(TreeSet<String> sorted, String prefix) {
-            String end = prefix + Character.MAX_VALUE;
-            return sorted.subSet(prefix, true, end, false).size();
+            others.removeAll(changed);
+            Invalidations.Plan plan = Invalidations.planWithin(changed, others, budget, Invalidations.MAX_WILDCARDS_IN_PROGRESS)
+                    .orElseThrow(() -> new IllegalStateException("no plan within " + budget + " path(s)")); // a wildcard always fits
+            return new InvalidationPlan(changed, plan.items(), plan.collateral(), others.size());
         }
     }
 
@@ -1628,7 +1578,8 @@ class DeploySite implements Callable<Integer> {
             } else {
                 s.append("; ").append(dryRun ? "would invalidate " : "invalidated ").append(invalidation.paths().size()).append(" path(s) on ")
                         .append(cdn.distributionId()).append(" for ").append(invalidation.changedUrls().size()).append(" changed URL(s), ")
-                        .append(invalidation.alsoInvalidated()).append(" unchanged object(s) also invalidated; cost ").append(invalidation.cost());
+                        .append(invalidation.alsoInvalidated()).append(" unchanged URL(s) also invalidated (/* would have invalidated ")
+                        .append(invalidation.underEverything()).append("); cost ").append(invalidation.cost());
                 if (!results.isEmpty()) s.append("; ").append(results.stream().map(r -> r.id() + " " + r.status()).collect(Collectors.joining(", ")));
             }
             return s.toString();
@@ -1655,7 +1606,8 @@ class DeploySite implements Callable<Integer> {
                 inv.put("DistributionId", cdn.distributionId());
                 inv.put("ChangedUrls", invalidation.changedUrls());
                 inv.put("Paths", invalidation.paths());
-                inv.put("UnchangedObjectsAlsoInvalidated", invalidation.alsoInvalidated());
+                inv.put("UnchangedUrlsAlsoInvalidated", invalidation.alsoInvalidated());
+                inv.put("UnchangedUrlsSlashStarWouldInvalidate", invalidation.underEverything());
                 inv.put("Cost", invalidation.cost());
                 inv.put("Invalidations", results.stream().map(Invalidations::json).toList());
                 top.put("Invalidation", inv);
@@ -1883,7 +1835,7 @@ class DeploySite implements Callable<Integer> {
                     outside++;
                     continue;
                 }
-                keys.add(f.substring(base.length()));
+                keys.add(java.text.Normalizer.normalize(f.substring(base.length()), java.text.Normalizer.Form.NFC));
             }
             if (outside > 0) {
                 note.accept(outside + " input(s) not under " + root + " ignored");
@@ -1929,12 +1881,8 @@ class DeploySite implements Callable<Integer> {
          * URL is invalidated by a prefix wildcard ending just before that character, with a note.
          */
         static List<String> urlsOfKey(String key, Consumer<String> note) {
-            String k = key; // a key "/a.html" is served at "//a.html": its slash is kept
-            List<String> raw = k.equals("index.html") ? List.of("", k)
-                    : k.endsWith("/index.html") ? List.of(k.substring(0, k.length() - "index.html".length()), k)
-                    : List.of(k);
             List<String> items = new ArrayList<>();
-            for (String url : raw) {
+            for (String url : servedAs(key)) {
                 int cut = firstOf(url, "~*");
                 String item = cut < 0 ? urlOfKey(url) : urlOfKey(url.substring(0, cut)) + "*";
                 if (item.length() > MAX_PATH_LENGTH) {
@@ -1948,6 +1896,19 @@ class DeploySite implements Callable<Integer> {
                 items.add(item);
             }
             return items.stream().distinct().toList();
+        }
+
+        /** The exact URLs of a key, each as {@link #urlOfKey} encodes it ('~' and '*' too): what CloudFront may have cached. */
+        static List<String> exactUrlsOfKey(String key) {
+            return servedAs(key).stream().map(Invalidations::urlOfKey).toList();
+        }
+
+        /** The names a key is served at, before encoding: x/index.html also as x/, index.html also as the root. */
+        private static List<String> servedAs(String key) {
+            // A key "/a.html" is served at "//a.html": its slash is kept.
+            return key.equals("index.html") ? List.of("", key)
+                    : key.endsWith("/index.html") ? List.of(key.substring(0, key.length() - "index.html".length()), key)
+                    : List.of(key);
         }
 
         private static int firstOf(String s, String chars) {
@@ -2042,7 +2003,8 @@ class DeploySite implements Callable<Integer> {
         /**
          * The exact cheapest plan: it covers every changed item (a URL, or the wildcard that a key with '~' or '*' needs)
          * with at most maxItems items, at most maxWildcards of them wildcards, and invalidates the fewest unchanged URLs;
-         * ties go to fewer items, then to fewer wildcards. A wildcard may end any prefix ("/posts/2026-*"), not only a folder.
+         * ties go to fewer items, then to fewer wildcards. A wildcard may end any prefix ("/posts/2026-*"), not only a folder,
+         * but never inside a %XX escape ("/%E6*" is not a path CloudFront accepts).
          * <p>Why it is exact: a wildcard worth sending ends at a node of the trie of the changed items, on the longest
          * prefix its changed items share (a shorter prefix covers the same changed items and more unchanged URLs), and
          * chosen wildcards never nest (the inner one would be paid for nothing). So a plan is a set of disjoint trie
@@ -2055,11 +2017,11 @@ class DeploySite implements Callable<Integer> {
         static java.util.Optional<Plan> planWithin(Collection<String> changed, Collection<String> unchanged, int maxItems, int maxWildcards) {
             List<String> targets = new ArrayList<>(dropCovered(changed));
             if (targets.isEmpty()) return java.util.Optional.of(new Plan(List.of(), 0, 0));
-            Set<String> changedSet = new java.util.HashSet<>(targets);
+            Set<String> changedSet = new java.util.HashSet<>(changed); // a URL both changed and unchanged is changed
             String[] others = unchanged.stream().filter(u -> !changedSet.contains(u)).distinct().sorted().toArray(String[]::new);
             targets.sort(Comparator.comparing(Invalidations::prefixOf));
             int cap = Math.max(0, Math.min(maxWildcards, maxItems));
-            Frontier root = Trie.of(targets, 0, targets.size()).frontier(others, cap, maxItems);
+            Frontier root = Trie.of(targets, 0, targets.size(), -1).frontier(others, cap, maxItems);
             int total = targets.size();
             int bestJ = -1;
             int bestIndex = -1;
@@ -2285,13 +2247,18 @@ class DeploySite implements Callable<Integer> {
         /** A node of the trie of the changed items: the longest prefix its items share. */
         private static final class Trie {
             final String prefix;
+            final String wildcard;     // the prefix of the wildcard over exactly this subtree, or null when there is none
             final boolean forced;      // a wildcard item ("/docs/~old" gives "/docs/*"): only a wildcard covers it
             final boolean exact;       // the prefix is itself a changed URL
             final int items;           // changed items in the subtree
             final List<Trie> children;
 
-            private Trie(String prefix, boolean forced, boolean exact, int items, List<Trie> children) {
+            private Trie(String prefix, int parentLength, boolean forced, boolean exact, int items, List<Trie> children) {
                 this.prefix = prefix;
+                // A wildcard cannot end inside a %XX escape: it ends before it, and must still stay within this subtree.
+                int escape = prefix.lastIndexOf('%');
+                String whole = escape >= 0 && escape > prefix.length() - 3 ? prefix.substring(0, escape) : prefix;
+                this.wildcard = forced || whole.length() > parentLength ? whole : null;
                 this.forced = forced;
                 this.exact = exact;
                 this.items = items;
@@ -2299,10 +2266,10 @@ class DeploySite implements Callable<Integer> {
             }
 
             /** The trie of sorted[from, to), sorted by what each item asks for; no item covers another (dropCovered). */
-            static Trie of(List<String> sorted, int from, int to) {
+            static Trie of(List<String> sorted, int from, int to, int parentLength) {
                 if (to - from == 1) {
                     String item = sorted.get(from);
-                    return new Trie(prefixOf(item), isWildcard(item), !isWildcard(item), 1, List.of());
+                    return new Trie(prefixOf(item), parentLength, isWildcard(item), !isWildcard(item), 1, List.of());
                 }
                 String first = prefixOf(sorted.get(from));
                 String last = prefixOf(sorted.get(to - 1));
@@ -2316,10 +2283,10 @@ class DeploySite implements Callable<Integer> {
                     char c = prefixOf(sorted.get(i)).charAt(shared);
                     int j = i;
                     while (j < to && prefixOf(sorted.get(j)).charAt(shared) == c) j++;
-                    children.add(of(sorted, i, j));
+                    children.add(of(sorted, i, j, shared));
                     i = j;
                 }
-                return new Trie(first.substring(0, shared), false, exact, to - from, children);
+                return new Trie(first.substring(0, shared), parentLength, false, exact, to - from, children);
             }
 
             /** The ways to place at most cap wildcards in this subtree. */
@@ -2327,7 +2294,7 @@ class DeploySite implements Callable<Integer> {
                 if (forced) {
                     // Only a wildcard covers it: this one, or an ancestor's (which replaces this whole subtree).
                     Frontier f = new Frontier(1, cap);
-                    if (cap >= 1) f.set(1, new int[] {1}, new int[] {countStartingWith(others, prefix)}, new Choice[] {new Choice(prefix, null, null)});
+                    if (cap >= 1) f.set(1, new int[] {1}, new int[] {countStartingWith(others, wildcard)}, new Choice[] {new Choice(wildcard, null, null)});
                     return f;
                 }
                 // Single exact URLs first: they only count; then the subtrees, where wildcards can go.
@@ -2337,9 +2304,9 @@ class DeploySite implements Callable<Integer> {
                     if (child.children.isEmpty() && !child.forced) continue;
                     f = Frontier.combine(f, child.frontier(others, cap, maxItems), cap, maxItems);
                 }
-                if (items > 1 && cap >= 1) {
+                if (items > 1 && cap >= 1 && wildcard != null) {
                     // One wildcard here covers the whole subtree (over a single URL it would gain nothing).
-                    f.add(1, items, countStartingWith(others, prefix), new Choice(prefix, null, null));
+                    f.add(1, items, countStartingWith(others, wildcard), new Choice(wildcard, null, null));
                 }
                 return f;
             }

@@ -132,7 +132,8 @@ class Invalidate implements Callable<Integer> {
     Path filesRoot;
 
     @Option(names = "--max-paths", paramLabel = "N",
-            description = "Collapse more than N paths into the fewest directory wildcards (/dir/*), deepest first, at most 15 wildcards.")
+            description = "At most N paths (and 15 wildcards). With --files: the exact cheapest plan for the site under ROOT, the fewest "
+                    + "unchanged URLs invalidated (wildcards may end any prefix, /posts/2026-*). Without: directory wildcards, deepest first.")
     Integer maxPaths;
 
     @Option(names = "--caller-reference", paramLabel = "REF",
@@ -307,7 +308,33 @@ class Invalidate implements Callable<Integer> {
                     ? "no path given (there is no default: pass '/*' to invalidate everything)"
                     : "no path left to invalidate from the " + inputs.size() + " input(s)");
         }
-        return maxPaths != null ? Invalidations.collapse(normalized.paths(), maxPaths) : normalized.paths();
+        if (maxPaths == null) return normalized.paths();
+        if (filesRoot == null) return Invalidations.collapse(normalized.paths(), maxPaths);
+        // With the site's folder the whole site is known: the exact cheapest plan within the budget.
+        List<String> others = siteUrls(filesRoot);
+        others.removeAll(normalized.paths());
+        if (maxPaths < 1) throw new Invalidations.UsageError("--max-paths must be at least 1");
+        Invalidations.Plan plan = Invalidations.planWithin(normalized.paths(), others, maxPaths, Invalidations.MAX_WILDCARDS_IN_PROGRESS)
+                .orElseThrow(() -> new IllegalStateException("no plan within " + maxPaths + " path(s)")); // a wildcard always fits
+        log.note("plan: " + plan.items().size() + " path(s) for " + normalized.paths().size() + " changed URL(s) of the "
+                + (others.size() + normalized.paths().size()) + " under " + filesRoot + "; " + plan.collateral()
+                + " unchanged URL(s) also invalidated (/* would invalidate " + others.size() + ")");
+        return plan.items();
+    }
+
+    /** The exact URLs of every file under ROOT (keys NFC-normalised, as deploy-site uploads them). */
+    private static List<String> siteUrls(Path root) throws IOException {
+        if (!Files.isDirectory(root)) {
+            throw new Invalidations.UsageError("--files " + root + " is not a folder");
+        }
+        List<String> urls = new ArrayList<>();
+        try (var files = Files.walk(root)) {
+            for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
+                String key = java.text.Normalizer.normalize(root.relativize(f).toString().replace('\\', '/'), java.text.Normalizer.Form.NFC);
+                urls.addAll(Invalidations.exactUrlsOfKey(key));
+            }
+        }
+        return urls;
     }
 
     /** Usage errors the option types cannot catch; returns the distribution id given, if any. */
@@ -784,7 +811,7 @@ class Invalidate implements Callable<Integer> {
                     outside++;
                     continue;
                 }
-                keys.add(f.substring(base.length()));
+                keys.add(java.text.Normalizer.normalize(f.substring(base.length()), java.text.Normalizer.Form.NFC));
             }
             if (outside > 0) {
                 note.accept(outside + " input(s) not under " + root + " ignored");
@@ -830,12 +857,8 @@ class Invalidate implements Callable<Integer> {
          * URL is invalidated by a prefix wildcard ending just before that character, with a note.
          */
         static List<String> urlsOfKey(String key, Consumer<String> note) {
-            String k = key; // a key "/a.html" is served at "//a.html": its slash is kept
-            List<String> raw = k.equals("index.html") ? List.of("", k)
-                    : k.endsWith("/index.html") ? List.of(k.substring(0, k.length() - "index.html".length()), k)
-                    : List.of(k);
             List<String> items = new ArrayList<>();
-            for (String url : raw) {
+            for (String url : servedAs(key)) {
                 int cut = firstOf(url, "~*");
                 String item = cut < 0 ? urlOfKey(url) : urlOfKey(url.substring(0, cut)) + "*";
                 if (item.length() > MAX_PATH_LENGTH) {
@@ -849,6 +872,19 @@ class Invalidate implements Callable<Integer> {
                 items.add(item);
             }
             return items.stream().distinct().toList();
+        }
+
+        /** The exact URLs of a key, each as {@link #urlOfKey} encodes it ('~' and '*' too): what CloudFront may have cached. */
+        static List<String> exactUrlsOfKey(String key) {
+            return servedAs(key).stream().map(Invalidations::urlOfKey).toList();
+        }
+
+        /** The names a key is served at, before encoding: x/index.html also as x/, index.html also as the root. */
+        private static List<String> servedAs(String key) {
+            // A key "/a.html" is served at "//a.html": its slash is kept.
+            return key.equals("index.html") ? List.of("", key)
+                    : key.endsWith("/index.html") ? List.of(key.substring(0, key.length() - "index.html".length()), key)
+                    : List.of(key);
         }
 
         private static int firstOf(String s, String chars) {
@@ -943,7 +979,8 @@ class Invalidate implements Callable<Integer> {
         /**
          * The exact cheapest plan: it covers every changed item (a URL, or the wildcard that a key with '~' or '*' needs)
          * with at most maxItems items, at most maxWildcards of them wildcards, and invalidates the fewest unchanged URLs;
-         * ties go to fewer items, then to fewer wildcards. A wildcard may end any prefix ("/posts/2026-*"), not only a folder.
+         * ties go to fewer items, then to fewer wildcards. A wildcard may end any prefix ("/posts/2026-*"), not only a folder,
+         * but never inside a %XX escape ("/%E6*" is not a path CloudFront accepts).
          * <p>Why it is exact: a wildcard worth sending ends at a node of the trie of the changed items, on the longest
          * prefix its changed items share (a shorter prefix covers the same changed items and more unchanged URLs), and
          * chosen wildcards never nest (the inner one would be paid for nothing). So a plan is a set of disjoint trie
@@ -956,11 +993,11 @@ class Invalidate implements Callable<Integer> {
         static java.util.Optional<Plan> planWithin(Collection<String> changed, Collection<String> unchanged, int maxItems, int maxWildcards) {
             List<String> targets = new ArrayList<>(dropCovered(changed));
             if (targets.isEmpty()) return java.util.Optional.of(new Plan(List.of(), 0, 0));
-            Set<String> changedSet = new java.util.HashSet<>(targets);
+            Set<String> changedSet = new java.util.HashSet<>(changed); // a URL both changed and unchanged is changed
             String[] others = unchanged.stream().filter(u -> !changedSet.contains(u)).distinct().sorted().toArray(String[]::new);
             targets.sort(Comparator.comparing(Invalidations::prefixOf));
             int cap = Math.max(0, Math.min(maxWildcards, maxItems));
-            Frontier root = Trie.of(targets, 0, targets.size()).frontier(others, cap, maxItems);
+            Frontier root = Trie.of(targets, 0, targets.size(), -1).frontier(others, cap, maxItems);
             int total = targets.size();
             int bestJ = -1;
             int bestIndex = -1;
@@ -1186,13 +1223,18 @@ class Invalidate implements Callable<Integer> {
         /** A node of the trie of the changed items: the longest prefix its items share. */
         private static final class Trie {
             final String prefix;
+            final String wildcard;     // the prefix of the wildcard over exactly this subtree, or null when there is none
             final boolean forced;      // a wildcard item ("/docs/~old" gives "/docs/*"): only a wildcard covers it
             final boolean exact;       // the prefix is itself a changed URL
             final int items;           // changed items in the subtree
             final List<Trie> children;
 
-            private Trie(String prefix, boolean forced, boolean exact, int items, List<Trie> children) {
+            private Trie(String prefix, int parentLength, boolean forced, boolean exact, int items, List<Trie> children) {
                 this.prefix = prefix;
+                // A wildcard cannot end inside a %XX escape: it ends before it, and must still stay within this subtree.
+                int escape = prefix.lastIndexOf('%');
+                String whole = escape >= 0 && escape > prefix.length() - 3 ? prefix.substring(0, escape) : prefix;
+                this.wildcard = forced || whole.length() > parentLength ? whole : null;
                 this.forced = forced;
                 this.exact = exact;
                 this.items = items;
@@ -1200,10 +1242,10 @@ class Invalidate implements Callable<Integer> {
             }
 
             /** The trie of sorted[from, to), sorted by what each item asks for; no item covers another (dropCovered). */
-            static Trie of(List<String> sorted, int from, int to) {
+            static Trie of(List<String> sorted, int from, int to, int parentLength) {
                 if (to - from == 1) {
                     String item = sorted.get(from);
-                    return new Trie(prefixOf(item), isWildcard(item), !isWildcard(item), 1, List.of());
+                    return new Trie(prefixOf(item), parentLength, isWildcard(item), !isWildcard(item), 1, List.of());
                 }
                 String first = prefixOf(sorted.get(from));
                 String last = prefixOf(sorted.get(to - 1));
@@ -1217,10 +1259,10 @@ class Invalidate implements Callable<Integer> {
                     char c = prefixOf(sorted.get(i)).charAt(shared);
                     int j = i;
                     while (j < to && prefixOf(sorted.get(j)).charAt(shared) == c) j++;
-                    children.add(of(sorted, i, j));
+                    children.add(of(sorted, i, j, shared));
                     i = j;
                 }
-                return new Trie(first.substring(0, shared), false, exact, to - from, children);
+                return new Trie(first.substring(0, shared), parentLength, false, exact, to - from, children);
             }
 
             /** The ways to place at most cap wildcards in this subtree. */
@@ -1228,7 +1270,7 @@ class Invalidate implements Callable<Integer> {
                 if (forced) {
                     // Only a wildcard covers it: this one, or an ancestor's (which replaces this whole subtree).
                     Frontier f = new Frontier(1, cap);
-                    if (cap >= 1) f.set(1, new int[] {1}, new int[] {countStartingWith(others, prefix)}, new Choice[] {new Choice(prefix, null, null)});
+                    if (cap >= 1) f.set(1, new int[] {1}, new int[] {countStartingWith(others, wildcard)}, new Choice[] {new Choice(wildcard, null, null)});
                     return f;
                 }
                 // Single exact URLs first: they only count; then the subtrees, where wildcards can go.
@@ -1238,9 +1280,9 @@ class Invalidate implements Callable<Integer> {
                     if (child.children.isEmpty() && !child.forced) continue;
                     f = Frontier.combine(f, child.frontier(others, cap, maxItems), cap, maxItems);
                 }
-                if (items > 1 && cap >= 1) {
+                if (items > 1 && cap >= 1 && wildcard != null) {
                     // One wildcard here covers the whole subtree (over a single URL it would gain nothing).
-                    f.add(1, items, countStartingWith(others, prefix), new Choice(prefix, null, null));
+                    f.add(1, items, countStartingWith(others, wildcard), new Choice(wildcard, null, null));
                 }
                 return f;
             }

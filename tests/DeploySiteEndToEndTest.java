@@ -113,7 +113,8 @@ class DeploySiteEndToEndTest {
         assertEquals("body{color:red}", bucket().get("css/site.css"));
         assertFalse(bucket().containsKey("posts/hello/index.html"));
         var last = cloudFront.invalidations(DIST).get(1);
-        assertEquals(List.of("/css/site.css", "/posts/hello/", "/posts/hello/index.html"), last.paths().stream().sorted().toList());
+        // the deleted page's two URLs under one wildcard: nothing else lives under /posts/hello/, and it costs one path
+        assertEquals(List.of("/css/site.css", "/posts/hello/*"), last.paths().stream().sorted().toList());
         assertEquals("Completed", last.status());
     }
 
@@ -122,7 +123,12 @@ class DeploySiteEndToEndTest {
         var dry = LocalServers.jbang(env(), null, "deploy-site", "--dry-run", site().toString(), "s3://" + BUCKET);
         assertEquals(0, dry.exitCode(), dry::toString);
         assertTrue(dry.stdout().contains("would upload   new index.html"), dry::toString);
-        assertTrue(dry.stdout().contains("would invalidate /posts/%C3%BCn%C3%AF%20code/"), dry::toString);
+        // every URL is new: one /* invalidates nothing unchanged, and the summary says what /* costs besides
+        assertTrue(dry.stdout().contains("would invalidate /*\n"), dry::toString);
+        assertTrue(dry.stdout().contains("0 unchanged URL(s) also invalidated (/* would have invalidated 0)"), dry::toString);
+        var json = LocalServers.jbang(env(), null, "deploy-site", "--dry-run", "--output", "json", site().toString(), "s3://" + BUCKET);
+        assertEquals(0, json.exitCode(), json::toString);
+        assertTrue(json.stdout().contains("\"/posts/%C3%BCn%C3%AF%20code/\""), json::toString);
         assertEquals(Map.of(), bucket());
         assertEquals(0, cloudFront.count("CreateInvalidation"));
     }

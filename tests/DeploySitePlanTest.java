@@ -254,20 +254,26 @@ class DeploySitePlanTest {
 
     @Test
     void invalidatesExactUrlsWithinTheBudget() {
-        var local = site("index.html", "blog/post/index.html", "css/a.css", "img/b.png");
+        var local = site("index.html", "blog/post/index.html", "blog/post/cover.jpg", "css/a.css", "css/b.css", "img/b.png");
         var plan = DeploySite.Site.planInvalidation(List.of("blog/post/index.html", "css/a.css"), List.of("old.html"), local, List.of(), "", 30, s -> { });
         assertEquals(List.of("/blog/post/", "/blog/post/index.html", "/css/a.css", "/old.html"), plan.paths());
         assertEquals(plan.paths(), plan.changedUrls());
         assertEquals(0, plan.alsoInvalidated());
+        assertEquals(5, plan.underEverything(), "/, /index.html, /blog/post/cover.jpg, /css/b.css, /img/b.png");
+        // without the unchanged cover.jpg beside it, one wildcard costs one path instead of two and invalidates nothing more
+        var alone = DeploySite.Site.planInvalidation(List.of("blog/post/index.html", "css/a.css"), List.of("old.html"),
+                site("index.html", "blog/post/index.html", "css/a.css", "css/b.css"), List.of(), "", 30, s -> { });
+        assertEquals(List.of("/blog/post/*", "/css/a.css", "/old.html"), alone.paths());
+        assertEquals(0, alone.alsoInvalidated());
         var root = DeploySite.Site.planInvalidation(List.of("index.html"), List.of(), local, List.of(), "", 30, s -> { });
         assertEquals(List.of("/", "/index.html"), root.paths());
     }
 
     @Test
-    void overBudgetChoosesTheWildcardsThatInvalidateTheFewestUnchangedObjects() {
+    void overBudgetChoosesTheWildcardsThatInvalidateTheFewestUnchangedUrls() {
         List<String> keys = new ArrayList<>();
         for (int i = 0; i < 10; i++) keys.add("tags/t" + i + "/index.html");   // 10 changed pages, 0 unchanged under tags/
-        for (int i = 0; i < 100; i++) keys.add("posts/p" + i + "/index.html"); // 100 unchanged pages
+        for (int i = 0; i < 100; i++) keys.add("posts/p" + i + "/index.html"); // 100 unchanged pages: 200 URLs
         keys.add("posts/new/index.html");                                        // 1 changed page among them
         keys.add("index.html");
         var local = site(keys.toArray(String[]::new));
@@ -275,17 +281,57 @@ class DeploySitePlanTest {
         changed.add("posts/new/index.html");
         changed.add("index.html");
         var plan = DeploySite.Site.planInvalidation(changed, List.of(), local, List.of(), "", 5, s -> { });
-        assertEquals(List.of("/", "/index.html", "/posts/new/", "/posts/new/index.html", "/tags/*"), plan.paths());
+        // nothing unchanged is invalidated, and of the ways to do that the one with the fewest paths
+        assertEquals(List.of("/", "/index.html", "/posts/new/*", "/tags/t*"), plan.paths(), "the longest prefix the changed tags share");
         assertEquals(0, plan.alsoInvalidated());
         assertEquals(24, plan.changedUrls().size());
+        assertEquals(200, plan.underEverything(), "the 100 unchanged pages are 200 URLs: /posts/pN/ and /posts/pN/index.html");
         // a budget of 3 cannot cover / and /index.html and the rest without the root wildcard, whose cost the plan states
         var tight = DeploySite.Site.planInvalidation(changed, List.of(), local, List.of(), "", 3, s -> { });
         assertEquals(List.of("/*"), tight.paths());
-        assertEquals(100, tight.alsoInvalidated());
-        // with 4, /posts/new/* joins /tags/* and nothing unchanged is invalidated
-        var four = DeploySite.Site.planInvalidation(changed, List.of(), local, List.of(), "", 4, s -> { });
-        assertEquals(List.of("/", "/index.html", "/posts/new/*", "/tags/*"), four.paths());
-        assertEquals(0, four.alsoInvalidated());
+        assertEquals(200, tight.alsoInvalidated());
+        // within 30 every changed URL goes as an exact path unless a wildcard saves paths for nothing
+        var roomy = DeploySite.Site.planInvalidation(changed, List.of(), local, List.of(), "", 30, s -> { });
+        assertEquals(0, roomy.alsoInvalidated());
+        assertEquals(4, roomy.paths().size(), roomy.paths().toString());
+    }
+
+    /**
+     * A Hugo site of 114 files (172 URLs): a new post, an edited stylesheet and four tag pages change 23 URLs. Within 30
+     * paths nothing unchanged is invalidated (prefix wildcards such as /index.* cost one path for several URLs); within 10
+     * the cheapest plan folds the four tags into /tags/* (44 unchanged URLs: 14 other tags of 3 URLs, /tags/ and
+     * /tags/index.html), never /* (149); within 5 nothing but /* fits. Worked out by hand above each assertion.
+     */
+    @Test
+    void aNewPostAndAStylesheetUsePrefixWildcardsAndTheRootOnlyWhenNothingElseFits() {
+        List<String> tags = List.of("go", "java", "hugo", "cloud", "aws", "css", "devops", "linux", "python", "rust", "web", "k8s",
+                "docker", "ci", "testing", "security", "ux", "search");
+        List<String> keys = new ArrayList<>(List.of("index.html", "index.xml", "sitemap.xml", "404.html", "css/site.css", "js/app.js",
+                "posts/index.html", "posts/index.xml", "tags/index.html", "categories/index.html"));
+        for (int i = 0; i < 35; i++) keys.add(String.format("posts/2025-%02d-post/index.html", i));
+        for (int i = 0; i < 31; i++) keys.add(String.format("posts/2025-%02d-post/cover.jpg", i));
+        for (String tag : tags) keys.addAll(List.of("tags/" + tag + "/index.html", "tags/" + tag + "/index.xml"));
+        keys.addAll(List.of("posts/2026-01-new/index.html", "posts/2026-01-new/cover.jpg"));
+        var local = site(keys.toArray(String[]::new));
+        List<String> changed = new ArrayList<>(List.of("index.html", "index.xml", "sitemap.xml", "css/site.css", "posts/index.html", "posts/index.xml",
+                "posts/2026-01-new/index.html", "posts/2026-01-new/cover.jpg"));
+        for (String tag : List.of("go", "hugo", "aws", "css")) changed.addAll(List.of("tags/" + tag + "/index.html", "tags/" + tag + "/index.xml"));
+
+        var roomy = DeploySite.Site.planInvalidation(changed, List.of(), local, List.of(), "", 30, s -> { });
+        assertEquals(23, roomy.changedUrls().size());
+        assertEquals(149, roomy.underEverything());
+        assertEquals(List.of("/", "/css/site.css", "/index.*", "/posts/", "/posts/2026-01-new/*", "/posts/index.*", "/sitemap.xml",
+                "/tags/aws/*", "/tags/css/*", "/tags/go/*", "/tags/hugo/*"), roomy.paths());
+        assertEquals(0, roomy.alsoInvalidated());
+
+        var ten = DeploySite.Site.planInvalidation(changed, List.of(), local, List.of(), "", 10, s -> { });
+        assertEquals(List.of("/", "/css/site.css", "/index.*", "/posts/", "/posts/2026-01-new/*", "/posts/index.*", "/sitemap.xml", "/tags/*"),
+                ten.paths());
+        assertEquals(44, ten.alsoInvalidated());
+
+        var five = DeploySite.Site.planInvalidation(changed, List.of(), local, List.of(), "", 5, s -> { });
+        assertEquals(List.of("/*"), five.paths());
+        assertEquals(149, five.alsoInvalidated());
     }
 
     @Test
@@ -299,21 +345,25 @@ class DeploySitePlanTest {
 
     @Test
     void encodesUrlsAndSkipsKeysOutsideTheOriginPath() {
-        var local = site("prod/a b.html", "prod/café/ü.html", "prod/c+d.css", "prod/100%.html", "prod/docs/~user/x.html", "other/z.html");
+        List<String> changed = List.of("prod/a b.html", "prod/café/ü.html", "prod/c+d.css", "prod/100%.html", "prod/docs/~user/x.html", "other/z.html");
+        // unchanged files beside each: a wildcard would invalidate them, so the changed URLs go as exact paths
+        var local = site("prod/a b.html", "prod/café/ü.html", "prod/c+d.css", "prod/100%.html", "prod/docs/~user/x.html", "other/z.html",
+                "prod/a b.png", "prod/café/v.html", "prod/c+e.css", "prod/100%.png", "prod/docs/y.html");
         List<String> notes = new ArrayList<>();
-        var plan = DeploySite.Site.planInvalidation(local.stream().map(DeploySite.Site.LocalFile::key).toList(), List.of(), local, List.of(),
-                "prod", 30, notes::add);
+        var plan = DeploySite.Site.planInvalidation(changed, List.of(), local, List.of(), "prod", 30, notes::add);
         // '~' falls back to a prefix wildcard ending just before it; other/z.html is outside the origin path
         assertEquals(List.of("/100%25.html", "/a%20b.html", "/c+d.css", "/caf%C3%A9/%C3%BC.html", "/docs/*"), plan.paths());
+        assertEquals(1, plan.alsoInvalidated(), "/docs/* also invalidates /docs/y.html");
         assertFalse(notes.isEmpty());
     }
 
     @Test
-    void countsUrlsUnderAPrefixFromTheSortedSet() {
-        var set = new TreeSet<>(List.of("/a", "/a/b", "/a/c", "/ab", "/b"));
-        assertEquals(2, DeploySite.Site.countUnder(set, "/a/"));
-        assertEquals(4, DeploySite.Site.countUnder(set, "/a"));
-        assertEquals(5, DeploySite.Site.countUnder(set, "/"));
+    void countsUrlsUnderAPrefixFromTheSortedArray() {
+        String[] sorted = {"/a", "/a/b", "/a/c", "/ab", "/b"};
+        assertEquals(2, DeploySite.Invalidations.countStartingWith(sorted, "/a/"));
+        assertEquals(4, DeploySite.Invalidations.countStartingWith(sorted, "/a"));
+        assertEquals(5, DeploySite.Invalidations.countStartingWith(sorted, "/"));
+        assertEquals(0, DeploySite.Invalidations.countStartingWith(sorted, "/c"));
     }
 
     @Test

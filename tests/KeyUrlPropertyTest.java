@@ -149,8 +149,14 @@ class KeyUrlPropertyTest {
             return keys.entrySet().stream().filter(e -> e.getValue() != State.NEW).map(e -> DeploySitePlanTest.object(e.getKey(), 1, "y")).toList();
         }
 
+        /** The items of the changed keys as deploy-site maps them, before planning. */
         List<String> paths() {
-            return DeploySite.Site.planInvalidation(written(), deleted(), local(), remote(), "", NO_COLLAPSING, note -> { }).paths();
+            return DeploySite.Invalidations.urlsOfKeys(changed()).paths();
+        }
+
+        /** What deploy-site plans to send for them, within a budget they all fit in. */
+        DeploySite.Site.InvalidationPlan plan() {
+            return DeploySite.Site.planInvalidation(written(), deleted(), local(), remote(), "", NO_COLLAPSING, note -> { });
         }
 
         @Override
@@ -240,7 +246,7 @@ class KeyUrlPropertyTest {
         return "";
     }
 
-    /** Properties (a) to (f), as sentences that say which item or key broke which. */
+    /** Properties (a) to (g), as sentences that say which item or key broke which. */
     static List<String> problems(Case c) {
         List<String> problems = new ArrayList<>();
         List<String> paths = c.paths();
@@ -289,6 +295,34 @@ class KeyUrlPropertyTest {
         // (f) nothing more: the items are exactly those the rule gives, with what a wildcard covers left out
         TreeSet<String> expected = expectedItems(changed);
         if (!expected.equals(new TreeSet<>(paths))) problems.add("(f) expected exactly " + expected);
+
+        // (g) the plan deploy-site sends is valid, covers every changed URL, names no unchanged URL exactly, and (with
+        // every item fitting in the budget) invalidates no more unchanged URLs than the items above would
+        var plan = c.plan();
+        List<String> planExact = plan.paths().stream().filter(p -> !p.endsWith("*")).toList();
+        List<String> planPrefixes = plan.paths().stream().filter(p -> p.endsWith("*")).map(p -> p.substring(0, p.length() - 1)).toList();
+        for (String p : plan.paths()) {
+            String emulator = CloudFrontEmulator.pathProblem(p);
+            if (emulator != null) problems.add("(g) plan item " + p + ": CloudFront would reject it: " + emulator);
+        }
+        Set<String> unchangedUrls = new TreeSet<>();
+        for (String key : c.unchanged()) for (String path : servedPaths(key)) unchangedUrls.add(encode(path));
+        for (String key : changed) {
+            for (String path : servedPaths(key)) {
+                String url = encode(path);
+                unchangedUrls.remove(url);
+                if (!planExact.contains(url) && planPrefixes.stream().noneMatch(url::startsWith)) {
+                    problems.add("(g) key " + javaLiteral(key) + ": its URL " + url + " is not in the plan " + plan.paths());
+                }
+            }
+        }
+        for (String url : unchangedUrls) {
+            if (planExact.contains(url)) problems.add("(g) the plan names the unchanged URL " + url);
+        }
+        long planHits = unchangedUrls.stream().filter(u -> planPrefixes.stream().anyMatch(u::startsWith)).count();
+        long mappingHits = unchangedUrls.stream().filter(u -> prefixes.stream().anyMatch(u::startsWith)).count();
+        if (planHits != plan.alsoInvalidated()) problems.add("(g) the plan says " + plan.alsoInvalidated() + " unchanged URLs, its wildcards hit " + planHits);
+        if (planHits > mappingHits) problems.add("(g) the plan hits " + planHits + " unchanged URLs, the plain items " + mappingHits);
         return problems;
     }
 
@@ -352,9 +386,11 @@ class KeyUrlPropertyTest {
     @ParameterizedTest(name = "key {0} -> {1}")
     @MethodSource("reportedKeys")
     void invalidatesAKeyByTheUrlABrowserRequests(String key, List<String> expected) {
-        var site = List.of(DeploySitePlanTest.file(Normalizer.normalize(key, Normalizer.Form.NFC), 1, "x"), DeploySitePlanTest.file("other.html", 1, "x"));
+        // An unchanged file beside the key: a wildcard over the key's folder would hit it, so the plan names the key's URLs.
+        String other = sibling(key);
+        var site = List.of(DeploySitePlanTest.file(Normalizer.normalize(key, Normalizer.Form.NFC), 1, "x"), DeploySitePlanTest.file(other, 1, "x"));
         // deleted: the key as the bucket lists it, bytes unchanged (an NFD key stays NFD)
-        var deleted = DeploySite.Site.planInvalidation(List.of(), List.of(key), List.of(DeploySitePlanTest.file("other.html", 1, "x")),
+        var deleted = DeploySite.Site.planInvalidation(List.of(), List.of(key), List.of(DeploySitePlanTest.file(other, 1, "x")),
                 List.of(DeploySitePlanTest.object(key, 1, "y")), "", NO_COLLAPSING, note -> { });
         assertEquals(expected, deleted.paths());
         if (Normalizer.isNormalized(key, Normalizer.Form.NFC)) {
@@ -365,6 +401,11 @@ class KeyUrlPropertyTest {
         assertEquals(expected, Invalidate.Invalidations.urlsOfKeys(List.of(key)).paths());
     }
 
+    /** An unchanged file in the key's folder. */
+    static String sibling(String key) {
+        return key.substring(0, key.lastIndexOf('/') + 1) + "zz-unchanged.css";
+    }
+
     /** An object named "/a.html" (aws s3 cp x s3://bucket//a.html makes one) is served at //a.html, not at /a.html. */
     @Test
     void aKeyStartingWithASlashKeepsItInItsUrl() {
@@ -373,7 +414,8 @@ class KeyUrlPropertyTest {
                 "/index.html", List.of("//", "//index.html"),
                 "/~x.html", List.of("//*")));
         table.forEach((key, expected) -> {
-            var plan = DeploySite.Site.planInvalidation(List.of(), List.of(key), List.of(DeploySitePlanTest.file("a.html", 1, "x")),
+            var plan = DeploySite.Site.planInvalidation(List.of(), List.of(key), List.of(DeploySitePlanTest.file("a.html", 1, "x"),
+                            DeploySitePlanTest.file(sibling(key), 1, "x")),
                     List.of(DeploySitePlanTest.object(key, 1, "y")), "", NO_COLLAPSING, note -> { });
             assertEquals(expected, plan.paths(), "deleted key " + key);
         });
@@ -410,9 +452,9 @@ class KeyUrlPropertyTest {
         for (String name : names) Files.writeString(site.resolve(name), "<h1>" + name + "</h1>");
         Files.writeString(site.resolve("a+b.html"), "<h1>unchanged</h1>");
 
+        // A first deploy changes every URL of the site: one /* costs one path and invalidates nothing unchanged.
         String first = deploy(site);
-        assertEquals(List.of("/", "/100%2525.html", "/a%20b.html", "/a+b.html", "/caf%C3%A9.html", "/index.html", "/what%3F.html"),
-                sorted(cloudFront.invalidations(DIST).get(0).paths()), first);
+        assertEquals(List.of("/*"), sorted(cloudFront.invalidations(DIST).get(0).paths()), first);
 
         for (String name : names) Files.writeString(site.resolve(name), "<h1>" + name + ", changed</h1>");
         String second = deploy(site);
