@@ -4,6 +4,12 @@
 //SOURCES ../invalidate.java
 //JAVA_OPTIONS -XX:TieredStopAtLevel=1 -XX:+UseSerialGC
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -18,24 +24,27 @@ import java.util.TreeSet;
  * CloudFront caches them (x/index.html is /x/ and /x/index.html), marks 5,000 of them changed in two shapes (scattered:
  * a random sample; clustered: whole sections, as a template edit does), and times Invalidations.planWithin at the
  * budgets 30 and 3,000 with 15 wildcards, in the JVM options the scripts run with. Prints the median, min and max
- * milliseconds of RUNS runs after one warm-up run, and the plan's size and collateral. Numbers only.
+ * milliseconds of RUNS runs after one warm-up run, and the plan's size and collateral, and writes the table into
+ * bench/results.md between its markers (bench/run.java keeps that section). Numbers only: nothing is asserted.
  */
 class plan {
     static final int OBJECTS = 50_000;
     static final int CHANGED = 5_000;
 
-    public static void main(String[] args) {
+    public static void main(String[] args) throws IOException {
         int runs = args.length > 0 ? Integer.parseInt(args[0]) : 7;
+        StringBuilder table = new StringBuilder();
         List<String> keys = site(new Random(42));
         List<String> urls = new ArrayList<>();
         for (String k : keys) {
             urls.addAll(Invalidate.Invalidations.urlsOfKey(k, s -> { }));
         }
         TreeSet<String> all = new TreeSet<>(urls);
-        System.out.printf(Locale.ROOT, "site: %,d objects, %,d URLs (JVM %s, %d cores)%n", keys.size(), all.size(),
-                System.getProperty("java.version"), Runtime.getRuntime().availableProcessors());
-        System.out.println("| shape | budget | median ms | min ms | max ms | items | wildcards | unchanged URLs also invalidated | /* would invalidate |");
-        System.out.println("|---|---|---|---|---|---|---|---|---|");
+        String site = String.format(Locale.ROOT, "%,d objects, %,d URLs; Java %s, %d cores, C1 only and SerialGC as the scripts run",
+                keys.size(), all.size(), System.getProperty("java.version"), Runtime.getRuntime().availableProcessors());
+        System.out.println("site: " + site);
+        table.append("| shape | budget | median ms | min ms | max ms | items | wildcards | unchanged URLs also invalidated | /* would invalidate |\n");
+        table.append("|---|---|---|---|---|---|---|---|---|\n");
         for (String shape : List.of("scattered", "clustered")) {
             List<String> changed = shape.equals("scattered") ? scattered(all, new Random(7)) : clustered(all);
             TreeSet<String> changedSet = new TreeSet<>(changed);
@@ -49,9 +58,24 @@ class plan {
                     ms[r] = (System.nanoTime() - start) / 1_000_000;
                 }
                 Arrays.sort(ms);
-                System.out.printf(Locale.ROOT, "| %s %,d changed | %,d | %d | %d | %d | %,d | %d | %,d | %,d |%n", shape, changed.size(), budget,
-                        ms[runs / 2], ms[0], ms[runs - 1], result.items().size(), result.wildcards(), result.collateral(), unchanged.size());
+                table.append(String.format(Locale.ROOT, "| %s %,d changed | %,d | %d | %d | %d | %,d | %d | %,d | %,d |%n", shape, changed.size(),
+                        budget, ms[runs / 2], ms[0], ms[runs - 1], result.items().size(), result.wildcards(), result.collateral(), unchanged.size()));
             }
+        }
+        System.out.print(table);
+        String section = "<!-- plan:start -->\n## Invalidation planning\n\nMade by `./jbang bench/plan.java " + runs + "` on "
+                + Instant.now().truncatedTo(ChronoUnit.SECONDS) + ": Invalidations.planWithin, the exact plan, in-process on a generated "
+                + "Hugo-like site (" + site + "), 5,000 changed URLs scattered at random or clustered in whole sections (a template edit), "
+                + "15 wildcards; median, min and max of " + runs + " runs after a warm-up. Goal: under 1 s.\n\n" + table + "<!-- plan:end -->\n";
+        Path results = Path.of("bench", "results.md");
+        if (Files.exists(results)) {
+            String text = Files.readString(results, StandardCharsets.UTF_8);
+            int from = text.indexOf("<!-- plan:start -->");
+            int to = text.indexOf("<!-- plan:end -->");
+            text = from >= 0 && to > from ? text.substring(0, from) + section + text.substring(to + "<!-- plan:end -->\n".length())
+                    : text + "\n" + section;
+            Files.writeString(results, text, StandardCharsets.UTF_8);
+            System.out.println("wrote " + results);
         }
     }
 

@@ -150,13 +150,22 @@ class run {
             System.out.println(report.text());
             Files.createDirectories(resultsDir);
             Files.writeString(resultsDir.resolve("results.json"), report.json());
-            Files.writeString(resultsDir.resolve("results.md"), report.markdown());
+            Files.writeString(resultsDir.resolve("results.md"), report.markdown() + planningSection(resultsDir.resolve("results.md")));
             System.out.println("wrote " + repo.relativize(resultsDir.resolve("results.json")) + " and "
                     + repo.relativize(resultsDir.resolve("results.md")) + "; logs of every run in " + repo.relativize(logs));
         } finally {
             stopServers();
         }
         System.exit(anyFailure ? 1 : 0);
+    }
+
+    /** bench/plan.java's section of results.md (between its markers), kept when this benchmark rewrites the file. */
+    static String planningSection(Path results) throws IOException {
+        if (!Files.exists(results)) return "";
+        String text = Files.readString(results, StandardCharsets.UTF_8);
+        int from = text.indexOf("<!-- plan:start -->");
+        int to = text.indexOf("<!-- plan:end -->");
+        return from >= 0 && to > from ? "\n" + text.substring(from, to + "<!-- plan:end -->".length()) + "\n" : "";
     }
 
     /** The settings whose results replace bench/results.*. */

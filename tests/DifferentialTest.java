@@ -636,7 +636,7 @@ class DifferentialTest {
     }
 
     static Peers.Run invalidate(List<String> argv, Map<String, String> env) {
-        var run = LocalServers.invalidateInProcess(env, "", argv);
+        var run = InProcess.invalidate(env, "", argv);
         return new Peers.Run(run.exitCode(), run.stdout(), run.stderr());
     }
 

@@ -91,7 +91,7 @@ class InvalidateScenarioTest {
         List<String> all = new ArrayList<>(List.of("--endpoint-url", emulator.endpoint().toString()));
         if (!List.of(args).contains("--poll-interval")) all.addAll(List.of("--poll-interval", "50ms"));
         all.addAll(List.of(args));
-        var run = LocalServers.invalidateInProcess(env, stdin, all);
+        var run = InProcess.invalidate(env, stdin, all);
         assertFalse(run.all().contains(LocalServers.SECRET_KEY), () -> "the secret was printed:\n" + run);
         return run;
     }
@@ -406,6 +406,39 @@ class InvalidateScenarioTest {
         assertEquals(0, run.exitCode(), run::toString);
         assertEquals(List.of("/css/site.css", "/x/", "/x/index.html"), onlyInvalidation(DIST).paths());
         assertTrue(run.stderr().contains("1 input(s) not under public ignored"), run::toString);
+    }
+
+    /**
+     * With --files the folder is the site, so --max-paths gets the cheapest plan for it, as deploy-site plans: here the
+     * changed tag pages fold into /tags/t* (no unchanged URL under it) rather than /* or /tags/*, and the note says what
+     * the plan invalidates besides and what /* would have.
+     */
+    @Test
+    void filesWithAPathBudgetGetTheCheapestPlanForTheSite(@TempDir Path dir) throws Exception {
+        Path site = dir.resolve("public");
+        for (String f : List.of("index.html", "css/site.css", "css/print.css", "tags/t1/index.html", "tags/t2/index.html", "tags/t3/index.html",
+                "tags/other/index.html", "posts/a/index.html", "posts/b/index.html")) {
+            Files.createDirectories(site.resolve(f).getParent());
+            Files.writeString(site.resolve(f), f);
+        }
+        String root = site.toString();
+        List<String> changed = List.of(root + "/tags/t1/index.html", root + "/tags/t2/index.html", root + "/tags/t3/index.html", root + "/css/site.css");
+        List<String> args = new ArrayList<>(List.of("-c", DIST, "--files", root, "--max-paths", "2"));
+        args.addAll(changed);
+        var run = invalidate(args.toArray(String[]::new));
+        assertEquals(0, run.exitCode(), run::toString);
+        assertEquals(List.of("/css/site.css", "/tags/t*"), onlyInvalidation(DIST).paths());
+        // 9 files are 16 URLs, 7 of them changed: 9 unchanged, none hit by the plan
+        assertTrue(run.stderr().contains("plan: 2 path(s) for 7 changed URL(s) of the 16 under " + root
+                + "; 0 unchanged URL(s) also invalidated (/* would invalidate 9)"), run::toString);
+
+        emulator.reset();
+        var tight = invalidate(shell(), "", "-c", DIST, "--files", root, "--max-paths", "1", "--dry-run", "--output", "text", changed.get(0), changed.get(3));
+        assertEquals(0, tight.exitCode(), tight::toString);
+        assertTrue(tight.stdout().contains("  /*\n"), tight::toString);
+        // /tags/t1/, /tags/t1/index.html and /css/site.css within one path: only /*, which hits the 13 other URLs
+        assertTrue(tight.stderr().contains("13 unchanged URL(s) also invalidated (/* would invalidate 13)"), tight::toString);
+        assertEquals(List.of(), emulator.requests());
     }
 
     @Test

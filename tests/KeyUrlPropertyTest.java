@@ -475,7 +475,7 @@ class KeyUrlPropertyTest {
 
     /** Runs deploy-site in-process against moto and the emulator; returns what it printed, for failure messages. */
     static String deploy(Path site) throws IOException {
-        var run = LocalServers.deploySiteInProcess(new HashMap<>(), List.of("--endpoint-url", moto.endpoint().toString(),
+        var run = InProcess.deploySite(new HashMap<>(), List.of("--endpoint-url", moto.endpoint().toString(),
                 "--cloudfront-endpoint-url", cloudFront.endpoint().toString(), site.toString(), "s3://" + BUCKET));
         assertEquals(0, run.exitCode(), run::toString);
         return run.toString();

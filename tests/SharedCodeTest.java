@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
@@ -19,6 +20,19 @@ class SharedCodeTest {
         assertTrue(begin >= 0 && end > begin, file + " has no shared block");
         assertEquals(begin, text.lastIndexOf(BEGIN), file + " has two shared blocks");
         return text.substring(begin, end + END.length());
+    }
+
+    /**
+     * tests/sandbox.java and the benchmarks compile these support files without the scripts (//SOURCES names them one by
+     * one): a reference to Invalidate or DeploySite there breaks the README's first command, which no other test builds.
+     */
+    @Test
+    void theSupportFilesTheSandboxAndBenchmarksCompileNeedNoScript() throws IOException {
+        for (String file : List.of("LocalServers.java", "CloudFrontEmulator.java", "S3FaultProxy.java")) {
+            String text = Files.readString(LocalServers.repoRoot().resolve("tests/support").resolve(file), StandardCharsets.UTF_8);
+            assertTrue(!text.matches("(?s).*\\b(Invalidate|DeploySite)\\b\\s*[.(].*") && !text.contains("new Invalidate(") && !text.contains("new DeploySite("),
+                    file + " refers to a script; move that code to a file only tests/run.java compiles (such as InProcess.java)");
+        }
     }
 
     @Test

@@ -116,31 +116,6 @@ final class LocalServers {
         }
     }
 
-    /** Runs invalidate in-process, as the tests of several layers do: this environment and stdin, what it printed. */
-    static Run invalidateInProcess(Map<String, String> env, String stdin, List<String> args) {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
-        Invalidate cmd = new Invalidate();
-        cmd.env = env;
-        cmd.out = new java.io.PrintStream(out, true, StandardCharsets.UTF_8);
-        cmd.err = new java.io.PrintStream(err, true, StandardCharsets.UTF_8);
-        cmd.in = new java.io.ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8));
-        int code = Invalidate.newCommandLine(cmd).execute(args.toArray(String[]::new));
-        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
-
-    /** Runs deploy-site in-process: this environment, what it printed. */
-    static Run deploySiteInProcess(Map<String, String> env, List<String> args) {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
-        DeploySite cmd = new DeploySite();
-        cmd.env = env;
-        cmd.out = new java.io.PrintStream(out, true, StandardCharsets.UTF_8);
-        cmd.err = new java.io.PrintStream(err, true, StandardCharsets.UTF_8);
-        int code = DeploySite.newCommandLine(cmd).execute(args.toArray(String[]::new));
-        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
-
     /** What a finished process (or in-process run) printed and returned. */
     record Run(int exitCode, String stdout, String stderr) {
         String all() {
