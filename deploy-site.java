@@ -1,14 +1,14 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //DESCRIPTION Deploy a static site folder to S3 by content, assets before pages, then invalidate exactly the changed URLs on CloudFront
 //JAVA 17+
-//DEPS software.amazon.awssdk:bom:2.44.4@pom
+//DEPS software.amazon.awssdk:bom:2.57.8@pom
 //DEPS software.amazon.awssdk:s3
 //DEPS software.amazon.awssdk:cloudfront
-//DEPS software.amazon.awssdk:apache-client
+//DEPS software.amazon.awssdk:apache5-client
 //DEPS software.amazon.awssdk:url-connection-client
 //DEPS software.amazon.awssdk:sts
 //DEPS software.amazon.awssdk:sso
-//DEPS software.amazon.awssdk:ssooidc:2.44.3
+//DEPS software.amazon.awssdk:ssooidc
 //DEPS info.picocli:picocli:4.7.7
 //DEPS org.slf4j:slf4j-nop:1.7.36
 //JAVA_OPTIONS -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto
@@ -83,7 +83,7 @@ import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
@@ -1142,7 +1142,7 @@ class DeploySite implements Callable<Integer> {
                     .crossRegionAccessEnabled(settings.endpoint() == null)
                     .forcePathStyle(settings.pathStyle())
                     .requestChecksumCalculation(settings.checksums())
-                    .httpClient(ApacheHttpClient.builder().maxConnections(Math.max(concurrency, 4))
+                    .httpClient(Apache5HttpClient.builder().maxConnections(Math.max(concurrency, 4))
                             .connectionTimeout(Duration.ofSeconds(10)).socketTimeout(Duration.ofSeconds(60)).build())
                     .overrideConfiguration(o -> o.retryStrategy(r -> r.maxAttempts(6)));
             if (settings.endpoint() != null) builder.endpointOverride(settings.endpoint());

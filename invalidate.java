@@ -1,12 +1,12 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //DESCRIPTION Invalidate CloudFront paths from CI: encoded, within CloudFront's limits, one paid invalidation per CI run, a sane wait
 //JAVA 17+
-//DEPS software.amazon.awssdk:bom:2.44.4@pom
+//DEPS software.amazon.awssdk:bom:2.57.8@pom
 //DEPS software.amazon.awssdk:cloudfront
 //DEPS software.amazon.awssdk:url-connection-client
 //DEPS software.amazon.awssdk:sts
 //DEPS software.amazon.awssdk:sso
-//DEPS software.amazon.awssdk:ssooidc:2.44.3
+//DEPS software.amazon.awssdk:ssooidc
 //DEPS info.picocli:picocli:4.7.7
 //DEPS org.slf4j:slf4j-nop:1.7.36
 //JAVA_OPTIONS -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto
