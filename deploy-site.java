@@ -305,7 +305,7 @@ class DeploySite implements Callable<Integer> {
         List<String> cdnNotes = java.util.Collections.synchronizedList(new ArrayList<>());
         Phases phases = new Phases();
         try (Remote ready = Remote.start(() -> Bucket.connect(where.bucket(), s3Settings(), concurrency), where.prefix(),
-                noInvalidate ? null : () -> Invalidations.CloudFront.connect(credentials(), cloudFrontEndpointUrl, log),
+                noInvalidate ? null : () -> Invalidations.CloudFront.connect(credentials(), cloudFrontEndpointUrl, env, log),
                 cloudFront -> findDistribution(cloudFront, where, cdnNotes::add))) {
             ready.timeInto(phases);
             List<Site.LocalFile> local = Local.scan(source, where.prefix(), includeHidden, excludes, rules, log);
@@ -356,7 +356,7 @@ class DeploySite implements Callable<Integer> {
                 // Invalidate only what was really uploaded (and, on success, what will be deleted).
                 Site.InvalidationPlan sent = complete ? invalidation
                         : Site.planInvalidation(report.uploadedKeys(), List.of(), local, remote, cdn.originPath(), maxPaths, log::note);
-                results = invalidate(cloudFront, cdn, sent, log);
+                results = invalidate(cloudFront, cdn, sent, Site.contentOf(plan), log);
                 report.invalidated(sent, results);
                 phases.done("invalidate");
             }
@@ -405,12 +405,13 @@ class DeploySite implements Callable<Integer> {
         return new Site.Cdn(distribution.id(), originPath);
     }
 
-    private List<Invalidations.Result> invalidate(Invalidations.CloudFront cloudFront, Site.Cdn cdn, Site.InvalidationPlan plan,
+    private List<Invalidations.Result> invalidate(Invalidations.CloudFront cloudFront, Site.Cdn cdn, Site.InvalidationPlan plan, String content,
                                                   Invalidations.Log log) throws InterruptedException {
         if (plan.paths().isEmpty()) return List.of();
         List<List<String>> batches = Invalidations.batches(plan.paths());
         Invalidations.Ci ci = Invalidations.Ci.detect(env);
-        List<String> references = Invalidations.callerReferences(callerReference, cdn.distributionId(), batches, ci.runId(), UUID.randomUUID().toString());
+        List<String> references = Invalidations.callerReferences(callerReference, cdn.distributionId(), content, batches, ci.runId(),
+                UUID.randomUUID().toString());
         var sender = new Invalidations.Sender(cloudFront, log, pollInterval, Instant.now().plus(timeout));
         return sender.sendAll(cdn.distributionId(), batches, references);
     }
@@ -432,8 +433,10 @@ class DeploySite implements Callable<Integer> {
     }
 
     private Bucket.Settings s3Settings() {
-        return new Bucket.Settings(credentials(), region, endpointUrl, pathStyle || endpointUrl != null,
-                checksums == Checksums.when_required ? RequestChecksumCalculation.WHEN_REQUIRED : RequestChecksumCalculation.WHEN_SUPPORTED);
+        boolean ownEndpoint = Site.endpointGiven(endpointUrl, env);
+        return new Bucket.Settings(credentials(), region, profile, endpointUrl, ownEndpoint, pathStyle || ownEndpoint,
+                checksums == Checksums.when_required ? RequestChecksumCalculation.WHEN_REQUIRED : RequestChecksumCalculation.WHEN_SUPPORTED,
+                Invalidations.retriesConfigured(env));
     }
 
     private AwsCredentialsProvider credentials() {
@@ -744,6 +747,30 @@ class DeploySite implements Callable<Integer> {
         // ------------------------------------------------------------ invalidation
 
         record Cdn(String distributionId, String originPath) {
+        }
+
+        /**
+         * Whether S3 is reached at an endpoint of the user's: --endpoint-url, or AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL
+         * (which the SDK reads itself unless AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is true). Such an endpoint (a local
+         * server, MinIO, R2) takes path-style addressing: "http://localhost:9000" has no bucket subdomains.
+         */
+        static boolean endpointGiven(URI flag, Map<String, String> env) {
+            if (flag != null) return true;
+            if ("true".equalsIgnoreCase(String.valueOf(env.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")).strip())) return false;
+            return List.of("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL").stream().anyMatch(n -> env.get(n) != null && !env.get(n).isBlank());
+        }
+
+        /**
+         * What the invalidation of a deploy is for: the keys it writes with their MD5s and the keys it deletes. Part of
+         * the CallerReference, so a second deploy of other bytes under the same URLs in one CI run is a new invalidation,
+         * while a re-run of the same deploy gets its invalidation back.
+         */
+        static String contentOf(Plan plan) {
+            TreeSet<String> lines = new TreeSet<>();
+            plan.uploads().forEach(u -> lines.add("put " + u.file().key() + " " + u.file().md5()));
+            plan.headerFixes().forEach(f -> lines.add("headers " + f.key() + " " + f.headers()));
+            plan.deletions().forEach(k -> lines.add("delete " + k));
+            return Invalidations.sha256(String.join("\n", lines));
         }
 
         /** The origin path of the distribution's origin that serves this bucket, the most specific one that holds the prefix. */
@@ -1114,7 +1141,8 @@ class DeploySite implements Callable<Integer> {
     }
 
     static final class Bucket implements AutoCloseable {
-        record Settings(AwsCredentialsProvider credentials, String region, URI endpoint, boolean pathStyle, RequestChecksumCalculation checksums) {
+        record Settings(AwsCredentialsProvider credentials, String region, String profile, URI endpoint, boolean ownEndpoint, boolean pathStyle,
+                        RequestChecksumCalculation checksums, boolean retriesConfigured) {
         }
 
         private static final int DELETE_BATCH = 1000;
@@ -1135,23 +1163,26 @@ class DeploySite implements Callable<Integer> {
         }
 
         static Bucket connect(String name, Settings settings, int concurrency) {
-            Region region = settings.region() != null ? Region.of(settings.region()) : defaultRegion();
+            Region region = settings.region() != null ? Region.of(settings.region()) : defaultRegion(settings.profile());
             S3ClientBuilder builder = S3Client.builder()
                     .region(region)
                     .credentialsProvider(settings.credentials())
-                    .crossRegionAccessEnabled(settings.endpoint() == null)
+                    .crossRegionAccessEnabled(!settings.ownEndpoint())
                     .forcePathStyle(settings.pathStyle())
                     .requestChecksumCalculation(settings.checksums())
                     .httpClient(Apache5HttpClient.builder().maxConnections(Math.max(concurrency, 4))
-                            .connectionTimeout(Duration.ofSeconds(10)).socketTimeout(Duration.ofSeconds(60)).build())
-                    .overrideConfiguration(o -> o.retryStrategy(r -> r.maxAttempts(6)));
+                            .connectionTimeout(Duration.ofSeconds(10)).socketTimeout(Duration.ofSeconds(60)).build());
+            // 6 attempts, unless AWS_MAX_ATTEMPTS or AWS_RETRY_MODE say otherwise (then the SDK reads them).
+            if (!settings.retriesConfigured()) builder.overrideConfiguration(o -> o.retryStrategy(r -> r.maxAttempts(6)));
             if (settings.endpoint() != null) builder.endpointOverride(settings.endpoint());
             return new Bucket(builder.build(), name, concurrency);
         }
 
-        private static Region defaultRegion() {
+        /** $AWS_REGION, then the region of --profile (or $AWS_PROFILE, then 'default'), else us-east-1. */
+        private static Region defaultRegion(String profile) {
             try {
-                return new DefaultAwsRegionProviderChain().getRegion();
+                return (profile == null ? DefaultAwsRegionProviderChain.builder().build()
+                        : DefaultAwsRegionProviderChain.builder().profileName(profile).build()).getRegion();
             } catch (SdkClientException e) {
                 return Region.US_EAST_1;
             }
@@ -2342,17 +2373,20 @@ class DeploySite implements Callable<Integer> {
 
         /**
          * One CallerReference per batch. Given: used as is (with .N for several batches). Derived: a hash of the
-         * distribution and the sorted paths, scoped to the CI run when there is one (a re-run of the job returns the
-         * invalidation it already made), else to this call (unique).
+         * distribution, the content the invalidation is for (deploy-site: the keys and MD5s it wrote and deleted, so a
+         * second deploy of other bytes in the same CI run is a new invalidation; invalidate: none) and the sorted paths,
+         * scoped to the CI run when there is one (a re-run of the job returns the invalidation it already made), else to
+         * this call (unique).
          */
-        static List<String> callerReferences(String given, String distribution, List<List<String>> batches, String ciRunId, String unique) {
+        static List<String> callerReferences(String given, String distribution, String content, List<List<String>> batches, String ciRunId, String unique) {
             List<String> references = new ArrayList<>();
             for (int i = 0; i < batches.size(); i++) {
                 if (given != null) {
                     references.add(batches.size() == 1 ? given : given + "." + (i + 1));
                 } else {
                     String scope = ciRunId != null ? ciRunId : "local-" + unique;
-                    references.add("invalidate-" + scope + "-" + sha256(distribution + "\n" + String.join("\n", batches.get(i))).substring(0, 24));
+                    String what = content.isEmpty() ? distribution : distribution + "\n" + content;
+                    references.add("invalidate-" + scope + "-" + sha256(what + "\n" + String.join("\n", batches.get(i))).substring(0, 24));
                 }
             }
             return references;
@@ -2667,6 +2701,12 @@ class DeploySite implements Callable<Integer> {
             }
         }
 
+        /** Whether the user set the SDK's retries (AWS_MAX_ATTEMPTS, AWS_RETRY_MODE or their system properties): then they rule. */
+        static boolean retriesConfigured(Map<String, String> env) {
+            return List.of("AWS_MAX_ATTEMPTS", "AWS_RETRY_MODE").stream().anyMatch(n -> env.get(n) != null && !env.get(n).isBlank())
+                    || System.getProperty("aws.maxAttempts") != null || System.getProperty("aws.retryMode") != null;
+        }
+
         static boolean isMissingCredentials(SdkClientException e) {
             String message = String.valueOf(e.getMessage());
             return message.contains("Unable to load credentials") || message.contains("credentials");
@@ -2680,16 +2720,19 @@ class DeploySite implements Callable<Integer> {
                 this.client = client;
             }
 
-            /** CloudFront is global: Region.AWS_GLOBAL, so no region is needed. The SDK retries 5xx and throttling itself first. */
-            static CloudFront connect(AwsCredentialsProvider credentials, URI endpoint, Log log) {
+            /**
+             * CloudFront is global: Region.AWS_GLOBAL, so no region is needed. The SDK retries 5xx and throttling itself
+             * first: 5 attempts, unless AWS_MAX_ATTEMPTS or AWS_RETRY_MODE say otherwise (then the SDK reads them).
+             */
+            static CloudFront connect(AwsCredentialsProvider credentials, URI endpoint, Map<String, String> env, Log log) {
                 CloudFrontClientBuilder builder = CloudFrontClient.builder()
                         .region(Region.AWS_GLOBAL)
                         .credentialsProvider(credentials)
                         .httpClient(UrlConnectionHttpClient.builder()
                                 .connectionTimeout(Duration.ofSeconds(10))
                                 .socketTimeout(Duration.ofSeconds(60))
-                                .build())
-                        .overrideConfiguration(o -> o.retryStrategy(r -> r.maxAttempts(5)));
+                                .build());
+                if (!retriesConfigured(env)) builder.overrideConfiguration(o -> o.retryStrategy(r -> r.maxAttempts(5)));
                 if (endpoint != null) builder.endpointOverride(endpoint);
                 return new CloudFront(builder.build());
             }
@@ -2941,6 +2984,9 @@ class DeploySite implements Callable<Integer> {
                     var d = aws.awsErrorDetails();
                     message = d.errorCode() + ": " + Objects.toString(d.errorMessage(), "") + " (HTTP " + aws.statusCode()
                             + (aws.requestId() == null ? "" : ", request id " + aws.requestId()) + ")";
+                } else if (e instanceof SdkClientException client && webIdentityFailure(client) != null) {
+                    code = 1;
+                    message = "web identity (OIDC) credentials failed: " + webIdentityFailure(client);
                 } else if (e instanceof SdkClientException client && isMissingCredentials(client)) {
                     code = 1;
                     message = "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, pass --profile "
@@ -2965,6 +3011,25 @@ class DeploySite implements Callable<Integer> {
                     err.print(redact(trace.toString(), secrets));
                 }
                 return code;
+            }
+
+            /**
+             * What the web identity provider said, when it was configured (AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE)
+             * and failed: the most common OIDC failure is STS refusing the token, and the chain's "no credentials" would
+             * hide STS's own message. Null when web identity was not configured.
+             */
+            static String webIdentityFailure(SdkClientException e) {
+                String all = String.valueOf(e.getMessage());
+                int at = all.indexOf("WebIdentityTokenCredentialsProvider(): ");
+                if (at < 0) return null;
+                String said = all.substring(at + "WebIdentityTokenCredentialsProvider(): ".length());
+                int next = said.indexOf(", ProfileCredentialsProvider(");
+                if (next < 0) next = said.indexOf(", ContainerCredentialsProvider(");
+                if (next < 0) next = said.indexOf(", InstanceProfileCredentialsProvider(");
+                said = (next >= 0 ? said.substring(0, next) : said).replaceFirst("]$", "").strip();
+                // Not configured: the provider only says which variables it lacks.
+                if (said.startsWith("Either the environment variable AWS_WEB_IDENTITY_TOKEN_FILE") || said.contains("must be set")) return null;
+                return said.lines().findFirst().orElse(said);
             }
 
             /** Belt and braces: no secret value ever reaches the output, whatever an exception message contains. */

@@ -267,7 +267,7 @@ class Invalidate implements Callable<Integer> {
             log.warn("-a/-s put secrets on the command line; prefer AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, --profile or OIDC");
         }
         Instant deadline = Instant.now().plus(timeout);
-        try (Invalidations.CloudFront cloudFront = Invalidations.CloudFront.connect(credentials, endpointUrl, log)) {
+        try (Invalidations.CloudFront cloudFront = Invalidations.CloudFront.connect(credentials, endpointUrl, env, log)) {
             if (distributionName != null) {
                 distribution = Invalidations.findDistribution(cloudFront.distributions(), distributionName).id();
                 log.note("distribution " + distributionName + " is " + distribution);
@@ -394,7 +394,7 @@ class Invalidate implements Callable<Integer> {
     }
 
     private List<String> references(String given, String distribution, List<List<String>> batches, Invalidations.Ci ci) {
-        return Invalidations.callerReferences(given, distribution, batches, ci.runId(), UUID.randomUUID().toString());
+        return Invalidations.callerReferences(given, distribution, "", batches, ci.runId(), UUID.randomUUID().toString());
     }
 
     /** -a and -s, for travis-ci-cloudfront-invalidation's lines; a blank one ("-a $UNSET_VARIABLE") counts as not given. */
@@ -1318,17 +1318,20 @@ class Invalidate implements Callable<Integer> {
 
         /**
          * One CallerReference per batch. Given: used as is (with .N for several batches). Derived: a hash of the
-         * distribution and the sorted paths, scoped to the CI run when there is one (a re-run of the job returns the
-         * invalidation it already made), else to this call (unique).
+         * distribution, the content the invalidation is for (deploy-site: the keys and MD5s it wrote and deleted, so a
+         * second deploy of other bytes in the same CI run is a new invalidation; invalidate: none) and the sorted paths,
+         * scoped to the CI run when there is one (a re-run of the job returns the invalidation it already made), else to
+         * this call (unique).
          */
-        static List<String> callerReferences(String given, String distribution, List<List<String>> batches, String ciRunId, String unique) {
+        static List<String> callerReferences(String given, String distribution, String content, List<List<String>> batches, String ciRunId, String unique) {
             List<String> references = new ArrayList<>();
             for (int i = 0; i < batches.size(); i++) {
                 if (given != null) {
                     references.add(batches.size() == 1 ? given : given + "." + (i + 1));
                 } else {
                     String scope = ciRunId != null ? ciRunId : "local-" + unique;
-                    references.add("invalidate-" + scope + "-" + sha256(distribution + "\n" + String.join("\n", batches.get(i))).substring(0, 24));
+                    String what = content.isEmpty() ? distribution : distribution + "\n" + content;
+                    references.add("invalidate-" + scope + "-" + sha256(what + "\n" + String.join("\n", batches.get(i))).substring(0, 24));
                 }
             }
             return references;
@@ -1643,6 +1646,12 @@ class Invalidate implements Callable<Integer> {
             }
         }
 
+        /** Whether the user set the SDK's retries (AWS_MAX_ATTEMPTS, AWS_RETRY_MODE or their system properties): then they rule. */
+        static boolean retriesConfigured(Map<String, String> env) {
+            return List.of("AWS_MAX_ATTEMPTS", "AWS_RETRY_MODE").stream().anyMatch(n -> env.get(n) != null && !env.get(n).isBlank())
+                    || System.getProperty("aws.maxAttempts") != null || System.getProperty("aws.retryMode") != null;
+        }
+
         static boolean isMissingCredentials(SdkClientException e) {
             String message = String.valueOf(e.getMessage());
             return message.contains("Unable to load credentials") || message.contains("credentials");
@@ -1656,16 +1665,19 @@ class Invalidate implements Callable<Integer> {
                 this.client = client;
             }
 
-            /** CloudFront is global: Region.AWS_GLOBAL, so no region is needed. The SDK retries 5xx and throttling itself first. */
-            static CloudFront connect(AwsCredentialsProvider credentials, URI endpoint, Log log) {
+            /**
+             * CloudFront is global: Region.AWS_GLOBAL, so no region is needed. The SDK retries 5xx and throttling itself
+             * first: 5 attempts, unless AWS_MAX_ATTEMPTS or AWS_RETRY_MODE say otherwise (then the SDK reads them).
+             */
+            static CloudFront connect(AwsCredentialsProvider credentials, URI endpoint, Map<String, String> env, Log log) {
                 CloudFrontClientBuilder builder = CloudFrontClient.builder()
                         .region(Region.AWS_GLOBAL)
                         .credentialsProvider(credentials)
                         .httpClient(UrlConnectionHttpClient.builder()
                                 .connectionTimeout(Duration.ofSeconds(10))
                                 .socketTimeout(Duration.ofSeconds(60))
-                                .build())
-                        .overrideConfiguration(o -> o.retryStrategy(r -> r.maxAttempts(5)));
+                                .build());
+                if (!retriesConfigured(env)) builder.overrideConfiguration(o -> o.retryStrategy(r -> r.maxAttempts(5)));
                 if (endpoint != null) builder.endpointOverride(endpoint);
                 return new CloudFront(builder.build());
             }
@@ -1917,6 +1929,9 @@ class Invalidate implements Callable<Integer> {
                     var d = aws.awsErrorDetails();
                     message = d.errorCode() + ": " + Objects.toString(d.errorMessage(), "") + " (HTTP " + aws.statusCode()
                             + (aws.requestId() == null ? "" : ", request id " + aws.requestId()) + ")";
+                } else if (e instanceof SdkClientException client && webIdentityFailure(client) != null) {
+                    code = 1;
+                    message = "web identity (OIDC) credentials failed: " + webIdentityFailure(client);
                 } else if (e instanceof SdkClientException client && isMissingCredentials(client)) {
                     code = 1;
                     message = "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, pass --profile "
@@ -1941,6 +1956,25 @@ class Invalidate implements Callable<Integer> {
                     err.print(redact(trace.toString(), secrets));
                 }
                 return code;
+            }
+
+            /**
+             * What the web identity provider said, when it was configured (AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE)
+             * and failed: the most common OIDC failure is STS refusing the token, and the chain's "no credentials" would
+             * hide STS's own message. Null when web identity was not configured.
+             */
+            static String webIdentityFailure(SdkClientException e) {
+                String all = String.valueOf(e.getMessage());
+                int at = all.indexOf("WebIdentityTokenCredentialsProvider(): ");
+                if (at < 0) return null;
+                String said = all.substring(at + "WebIdentityTokenCredentialsProvider(): ".length());
+                int next = said.indexOf(", ProfileCredentialsProvider(");
+                if (next < 0) next = said.indexOf(", ContainerCredentialsProvider(");
+                if (next < 0) next = said.indexOf(", InstanceProfileCredentialsProvider(");
+                said = (next >= 0 ? said.substring(0, next) : said).replaceFirst("]$", "").strip();
+                // Not configured: the provider only says which variables it lacks.
+                if (said.startsWith("Either the environment variable AWS_WEB_IDENTITY_TOKEN_FILE") || said.contains("must be set")) return null;
+                return said.lines().findFirst().orElse(said);
             }
 
             /** Belt and braces: no secret value ever reaches the output, whatever an exception message contains. */

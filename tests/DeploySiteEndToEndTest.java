@@ -118,6 +118,15 @@ class DeploySiteEndToEndTest {
         assertEquals("Completed", last.status());
     }
 
+    /** AWS_ENDPOINT_URL_S3=http://localhost:PORT, as a MinIO or local setup writes it: path-style without --path-style. */
+    @Test
+    void anS3EndpointOnLocalhostFromTheEnvironmentWorksWithoutPathStyle() throws Exception {
+        var e = env("AWS_ENDPOINT_URL_S3", moto.endpoint().toString().replace("127.0.0.1", "localhost"));
+        var run = LocalServers.jbang(e, null, "deploy-site", "--no-invalidate", site().toString(), "s3://" + BUCKET);
+        assertEquals(0, run.exitCode(), run::toString);
+        assertTrue(bucket().containsKey("index.html"), run::toString);
+    }
+
     @Test
     void dryRunThroughTheCatalogWritesNothing() throws Exception {
         var dry = LocalServers.jbang(env(), null, "deploy-site", "--dry-run", site().toString(), "s3://" + BUCKET);

@@ -202,6 +202,18 @@ class DeploySitePlanTest {
     }
 
     @Test
+    void anEndpointFromTheEnvironmentTakesPathStyleLikeTheFlag() {
+        java.net.URI flag = java.net.URI.create("http://localhost:9000");
+        assertTrue(DeploySite.Site.endpointGiven(flag, Map.of()));
+        assertTrue(DeploySite.Site.endpointGiven(null, Map.of("AWS_ENDPOINT_URL_S3", "http://localhost:9000")));
+        assertTrue(DeploySite.Site.endpointGiven(null, Map.of("AWS_ENDPOINT_URL", "http://localhost:9000")));
+        assertFalse(DeploySite.Site.endpointGiven(null, Map.of("AWS_ENDPOINT_URL_CLOUDFRONT", "http://localhost:9000")));
+        assertFalse(DeploySite.Site.endpointGiven(null, Map.of("AWS_ENDPOINT_URL_S3", " ")));
+        assertFalse(DeploySite.Site.endpointGiven(null, Map.of("AWS_ENDPOINT_URL_S3", "http://localhost:9000", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true")));
+        assertFalse(DeploySite.Site.endpointGiven(null, Map.of()));
+    }
+
+    @Test
     void everyGzipGivenCounts() {
         var cmd = new DeploySite();
         DeploySite.newCommandLine(cmd).parseArgs("--gzip", "**.css", "--gzip", "--gzip", "**.js", "--gzip", "tests", "s3://b");

@@ -1,5 +1,6 @@
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -177,6 +178,25 @@ class DeploySiteScenarioTest {
         for (String unchanged : List.of("index.html", "js/app.js", "img/logo.png", "sitemap.xml")) {
             assertEquals(before.get(unchanged), after.get(unchanged), unchanged + " was not re-uploaded");
         }
+    }
+
+    /** Two deploys in one CI run (a workflow that deploys twice) with other bytes under the same URL: two invalidations. */
+    @Test
+    void aSecondDeployOfOtherBytesInTheSameCiRunIsANewInvalidation() throws Exception {
+        Map<String, String> run = Map.of("GITHUB_ACTIONS", "true", "GITHUB_RUN_ID", "4242", "GITHUB_EVENT_NAME", "push");
+        assertEquals(0, deploy(run, site.toString(), "s3://" + BUCKET).code);
+        write("css/site.css", "body { color: olive; }");
+        Run second = deploy(run, site.toString(), "s3://" + BUCKET);
+        assertEquals(0, second.code, second.toString());
+        write("css/site.css", "body { color: maroon; }");
+        Run third = deploy(run, site.toString(), "s3://" + BUCKET);
+        assertEquals(0, third.code, third.toString());
+        var all = invalidations();
+        assertEquals(3, all.size(), "the same URL (/css/site.css) with new bytes each time: " + all);
+        assertEquals(List.of("/css/site.css"), all.get(1).paths());
+        assertEquals(List.of("/css/site.css"), all.get(2).paths());
+        assertNotEquals(all.get(1).callerReference(), all.get(2).callerReference());
+        assertTrue(all.get(2).callerReference().startsWith("invalidate-github-4242-"), all.get(2).callerReference());
     }
 
     @Test

@@ -160,6 +160,27 @@ class InvalidateEndToEndTest {
         assertSkippedSendingNothing(run, "branch dev is not one of master");
     }
 
+    /**
+     * AWS_MAX_ATTEMPTS is the SDK's to read: with 1, each 503 reaches the script, whose own retries (same CallerReference)
+     * say so on stderr; without it the SDK's five attempts absorb three 503s and the script never sees one.
+     */
+    @Test
+    void theSdksMaxAttemptsFromTheEnvironmentAreHonoured() {
+        var fault = CloudFrontEmulator.Fault.error(503, "ServiceUnavailable", "try again");
+        emulator.inject("CreateInvalidation", fault, 3);
+        var one = invalidate(env(emulator, "AWS_MAX_ATTEMPTS", "1"), null, "-c", DIST, "--poll-interval", "100ms", "/a");
+        assertEquals(0, one.exitCode(), one::toString);
+        assertEquals(3, one.stderr().lines().filter(l -> l.contains("CloudFront answered 503")).count(), one::toString);
+        assertEquals(1, emulator.invalidations(DIST).size());
+
+        emulator.reset();
+        emulator.inject("CreateInvalidation", fault, 3);
+        var sdk = invalidate(env(emulator), null, "-c", DIST, "--poll-interval", "100ms", "/a");
+        assertEquals(0, sdk.exitCode(), sdk::toString);
+        assertEquals(0, sdk.stderr().lines().filter(l -> l.contains("CloudFront answered 503")).count(), sdk::toString);
+        assertEquals(1, emulator.invalidations(DIST).size());
+    }
+
     // ---------------------------------------------------------------- CI environment variables
 
     static Stream<Arguments> pullRequestBuilds() {

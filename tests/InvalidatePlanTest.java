@@ -213,21 +213,55 @@ class InvalidatePlanTest {
     }
 
     @Test
-    void derivesTheSameCallerReferenceForTheSameCiRunAndPaths() {
-        var refs = Invalidate.Invalidations.callerReferences(null, "E1", List.of(List.of("/a", "/b")), "github-42", "u1");
-        var again = Invalidate.Invalidations.callerReferences(null, "E1", List.of(List.of("/a", "/b")), "github-42", "u2");
+    void derivesTheSameCallerReferenceForTheSameCiRunPathsAndContent() {
+        var refs = Invalidate.Invalidations.callerReferences(null, "E1", "", List.of(List.of("/a", "/b")), "github-42", "u1");
+        var again = Invalidate.Invalidations.callerReferences(null, "E1", "", List.of(List.of("/a", "/b")), "github-42", "u2");
         assertEquals(refs, again);
-        var otherRun = Invalidate.Invalidations.callerReferences(null, "E1", List.of(List.of("/a", "/b")), "github-43", "u1");
-        var otherPaths = Invalidate.Invalidations.callerReferences(null, "E1", List.of(List.of("/a")), "github-42", "u1");
-        var otherDist = Invalidate.Invalidations.callerReferences(null, "E2", List.of(List.of("/a", "/b")), "github-42", "u1");
-        assertTrue(!refs.equals(otherRun) && !refs.equals(otherPaths) && !refs.equals(otherDist));
+        var otherRun = Invalidate.Invalidations.callerReferences(null, "E1", "", List.of(List.of("/a", "/b")), "github-43", "u1");
+        var otherPaths = Invalidate.Invalidations.callerReferences(null, "E1", "", List.of(List.of("/a")), "github-42", "u1");
+        var otherDist = Invalidate.Invalidations.callerReferences(null, "E2", "", List.of(List.of("/a", "/b")), "github-42", "u1");
+        var otherContent = Invalidate.Invalidations.callerReferences(null, "E1", "put a.html 0cc175b9", List.of(List.of("/a", "/b")), "github-42", "u1");
+        var otherContentAgain = Invalidate.Invalidations.callerReferences(null, "E1", "put a.html 0cc175b9", List.of(List.of("/a", "/b")), "github-42", "u2");
+        assertTrue(!refs.equals(otherRun) && !refs.equals(otherPaths) && !refs.equals(otherDist) && !refs.equals(otherContent));
+        assertEquals(otherContent, otherContentAgain, "the same content in the same run: the same reference");
+        // invalidate has no content: its references stay what they were before content was part of them
+        assertEquals(List.of("invalidate-github-42-" + Invalidate.Invalidations.sha256("E1\n/a\n/b").substring(0, 24)), refs);
         // outside CI: unique per call
-        var local1 = Invalidate.Invalidations.callerReferences(null, "E1", List.of(List.of("/a")), null, "u1");
-        var local2 = Invalidate.Invalidations.callerReferences(null, "E1", List.of(List.of("/a")), null, "u2");
+        var local1 = Invalidate.Invalidations.callerReferences(null, "E1", "", List.of(List.of("/a")), null, "u1");
+        var local2 = Invalidate.Invalidations.callerReferences(null, "E1", "", List.of(List.of("/a")), null, "u2");
         assertTrue(!local1.equals(local2));
         // given: as is, numbered for several batches
-        assertEquals(List.of("deploy-7"), Invalidate.Invalidations.callerReferences("deploy-7", "E1", List.of(List.of("/a")), null, "u"));
-        assertEquals(List.of("r.1", "r.2"), Invalidate.Invalidations.callerReferences("r", "E1", List.of(List.of("/a"), List.of("/b")), null, "u"));
+        assertEquals(List.of("deploy-7"), Invalidate.Invalidations.callerReferences("deploy-7", "E1", "", List.of(List.of("/a")), null, "u"));
+        assertEquals(List.of("r.1", "r.2"), Invalidate.Invalidations.callerReferences("r", "E1", "", List.of(List.of("/a"), List.of("/b")), null, "u"));
+    }
+
+    @Test
+    void theSdksRetrySettingsRuleWhenGiven() {
+        assertTrue(!Invalidate.Invalidations.retriesConfigured(env()));
+        assertTrue(!Invalidate.Invalidations.retriesConfigured(env("AWS_MAX_ATTEMPTS", " ")));
+        assertTrue(Invalidate.Invalidations.retriesConfigured(env("AWS_MAX_ATTEMPTS", "1")));
+        assertTrue(Invalidate.Invalidations.retriesConfigured(env("AWS_RETRY_MODE", "adaptive")));
+    }
+
+    @Test
+    void saysWhatTheWebIdentityProviderSaidWhenItWasConfigured() {
+        String chain = "Unable to load credentials from any of the providers in the chain AwsCredentialsProviderChain(credentialsProviders=["
+                + "SystemPropertyCredentialsProvider(), EnvironmentVariableCredentialsProvider(), WebIdentityTokenCredentialsProvider(), "
+                + "ProfileCredentialsProvider(profileName=default), ContainerCredentialsProvider(), InstanceProfileCredentialsProvider()]) : "
+                + "[SystemPropertyCredentialsProvider(): Unable to load credentials from system settings., "
+                + "EnvironmentVariableCredentialsProvider(): Unable to load credentials from system settings., "
+                + "WebIdentityTokenCredentialsProvider(): %s, ProfileCredentialsProvider(profileName=default): Profile file contained no credentials, "
+                + "ContainerCredentialsProvider(): Cannot fetch credentials from container, InstanceProfileCredentialsProvider(): Failed to load]";
+        var refused = software.amazon.awssdk.core.exception.SdkClientException.create(chain.formatted(
+                "Not authorized to perform sts:AssumeRoleWithWebIdentity (Service: Sts, Status Code: 403, Request ID: 1a2b)"));
+        assertEquals("Not authorized to perform sts:AssumeRoleWithWebIdentity (Service: Sts, Status Code: 403, Request ID: 1a2b)",
+                Invalidate.Invalidations.Cli.webIdentityFailure(refused));
+        var notConfigured = software.amazon.awssdk.core.exception.SdkClientException.create(chain.formatted(
+                "Either the environment variable AWS_WEB_IDENTITY_TOKEN_FILE or the javaproperty aws.webIdentityTokenFile must be set."));
+        assertEquals(null, Invalidate.Invalidations.Cli.webIdentityFailure(notConfigured));
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        assertEquals(1, Invalidate.Invalidations.Cli.report(refused, "invalidate", new java.io.PrintStream(err, true), false, List.of()));
+        assertTrue(err.toString().startsWith("invalidate: error: web identity (OIDC) credentials failed: Not authorized"), err.toString());
     }
 
     static Map<String, String> env(String... kv) {

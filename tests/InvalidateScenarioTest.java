@@ -562,7 +562,7 @@ class InvalidateScenarioTest {
         var json = invalidate(shell("TRAVIS", "true", "TRAVIS_BUILD_ID", "77"), "", "-c", DIST, "--dry-run", "/b c.html", "#product:tv");
         assertEquals(0, json.exitCode(), json::toString);
         assertEquals(List.of(), emulator.requests());
-        String reference = Invalidate.Invalidations.callerReferences(null, DIST, List.of(List.of("#product:tv", "/b%20c.html")), "travis-77", "").get(0);
+        String reference = Invalidate.Invalidations.callerReferences(null, DIST, "", List.of(List.of("#product:tv", "/b%20c.html")), "travis-77", "").get(0);
         assertEquals("""
                 {
                     "DistributionId": "%s",
