@@ -47,6 +47,37 @@ class LauncherTest {
         assertTrue(help.stdout().startsWith("Usage: invalidate"), help::toString);
     }
 
+    /**
+     * A fresh install into one folder, as a CI cache wants it: JBANG_LAUNCHER_CACHE alone puts the launcher's JBang, JBang's
+     * own cache and the one Maven repository (the install's and the scripts' dependencies) under it, and the install says
+     * what it is doing instead of staying silent while mvn downloads (from Maven Central: about 20 s here).
+     */
+    @Test
+    void aFreshInstallSaysWhatItDoesAndKeepsEveryCacheInTheOneFolder() throws Exception {
+        Path one = tmp.resolve("ci-cache");
+        Path project = Files.createDirectories(tmp.resolve("with-deps"));
+        Files.writeString(project.resolve("needs.java"), """
+                //DEPS info.picocli:picocli:4.7.7
+                class needs {
+                    public static void main(String[] args) {
+                        System.out.println("picocli " + picocli.CommandLine.VERSION);
+                    }
+                }
+                """);
+        var env = LocalServers.cleanEnvironment(Map.of("JBANG_LAUNCHER_CACHE", one.toString(), "JBANG_LAUNCHER_USE_PATH", "false"));
+        env.remove("JBANG_DIR");
+        env.remove("JBANG_REPO");
+        var run = LocalServers.run(List.of(LocalServers.repoRoot().resolve("jbang").toString(), "needs.java"), project, env, null);
+        assertEquals(0, run.exitCode(), run::toString);
+        assertEquals("picocli 4.7.7\n", run.stdout());
+        assertTrue(run.stderr().contains("jbang: installing JBang 0.132.1 from Maven Central into " + one.resolve("0.132.1")), run::toString);
+        assertTrue(run.stderr().matches("(?s).*jbang: installed JBang 0\\.132\\.1 \\(\\d+ jars\\) in \\d+ s.*"), run::toString);
+        assertTrue(Files.isDirectory(one.resolve("0.132.1/lib")), "the launcher's JBang");
+        assertTrue(Files.isDirectory(one.resolve("m2/dev/jbang/jbang-cli")), "the install's Maven repository");
+        assertTrue(Files.isDirectory(one.resolve("m2/info/picocli/picocli/4.7.7")), "the script's dependencies, in the same repository");
+        assertTrue(Files.isDirectory(one.resolve("jbang/cache")), "JBang's own cache");
+    }
+
     @Test
     void prefersAJBangOnThePath() throws Exception {
         Path bin = Files.createDirectories(tmp.resolve("bin"));
