@@ -3,6 +3,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -197,6 +198,30 @@ class DeploySiteScenarioTest {
         assertEquals(List.of("/css/site.css"), all.get(2).paths());
         assertNotEquals(all.get(1).callerReference(), all.get(2).callerReference());
         assertTrue(all.get(2).callerReference().startsWith("invalidate-github-4242-"), all.get(2).callerReference());
+    }
+
+    /** Without --region and AWS_REGION, the region of --profile signs the S3 requests (the README says so). */
+    @Test
+    void theRegionOfTheProfileIsTheBucketsRegion(@TempDir Path dir) throws Exception {
+        assumeTrue(System.getenv("AWS_REGION") == null, "this machine sets AWS_REGION, which comes before the profile's region");
+        Path config = Files.writeString(dir.resolve("config"), "[profile eu]\nregion = eu-west-1\n");
+        List<String> signatures = java.util.Collections.synchronizedList(new ArrayList<>());
+        proxy.injectAlways(call -> {
+            signatures.add(String.valueOf(call.header("Authorization")));
+            return false;
+        }, S3FaultProxy.Fault.SLOW(java.time.Duration.ZERO));
+        String region = System.clearProperty("aws.region");
+        String configFile = System.setProperty("aws.configFile", config.toString());
+        try {
+            Run run = deploy("--profile", "eu", "--no-invalidate", site.toString(), "s3://" + BUCKET);
+            assertEquals(0, run.code, run.toString());
+        } finally {
+            if (region != null) System.setProperty("aws.region", region);
+            if (configFile != null) System.setProperty("aws.configFile", configFile);
+            else System.clearProperty("aws.configFile");
+        }
+        assertFalse(signatures.isEmpty());
+        assertTrue(signatures.stream().allMatch(a -> a.contains("/eu-west-1/s3/aws4_request")), signatures.get(0));
     }
 
     @Test
