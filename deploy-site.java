@@ -3020,9 +3020,9 @@ class DeploySite implements Callable<Integer> {
              */
             static String webIdentityFailure(SdkClientException e) {
                 String all = String.valueOf(e.getMessage());
-                int at = all.indexOf("WebIdentityTokenCredentialsProvider(): ");
-                if (at < 0) return null;
-                String said = all.substring(at + "WebIdentityTokenCredentialsProvider(): ".length());
+                Matcher provider = Pattern.compile("WebIdentityToken(?:File)?CredentialsProvider\\(\\): ").matcher(all);
+                if (!provider.find()) return null;
+                String said = all.substring(provider.end());
                 int next = said.indexOf(", ProfileCredentialsProvider(");
                 if (next < 0) next = said.indexOf(", ContainerCredentialsProvider(");
                 if (next < 0) next = said.indexOf(", InstanceProfileCredentialsProvider(");

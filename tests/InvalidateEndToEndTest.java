@@ -181,6 +181,26 @@ class InvalidateEndToEndTest {
         assertEquals(1, emulator.invalidations(DIST).size());
     }
 
+    /**
+     * OIDC as a CI job sets it up (AWS_ROLE_ARN and a token file) with STS failing: the error is what the web identity
+     * provider met, not "no AWS credentials found". STS is pointed at the emulator, which answers it with an error.
+     */
+    @Test
+    void aFailingWebIdentityLoginSaysWhatStsSaid(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path token = java.nio.file.Files.writeString(dir.resolve("token"), "eyJhbGciOi.not-a-real-token");
+        var e = env(emulator, "AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/site-deploy", "AWS_WEB_IDENTITY_TOKEN_FILE", token.toString(),
+                "AWS_REGION", "us-east-1", "AWS_ENDPOINT_URL_STS", emulator.endpoint().toString(), "AWS_MAX_ATTEMPTS", "1",
+                "AWS_CONFIG_FILE", dir.resolve("none").toString(), "AWS_SHARED_CREDENTIALS_FILE", dir.resolve("none").toString());
+        e.remove("AWS_ACCESS_KEY_ID");
+        e.remove("AWS_SECRET_ACCESS_KEY");
+        var run = invalidate(e, null, "-c", DIST, "/a");
+        assertEquals(1, run.exitCode(), run::toString);
+        assertTrue(run.stderr().startsWith("invalidate: error: web identity (OIDC) credentials failed: "), run::toString);
+        assertFalse(run.stderr().contains("no AWS credentials found"), run::toString);
+        assertEquals(1, run.stderr().lines().count(), run::toString);
+        assertEquals(0, emulator.count("CreateInvalidation"));
+    }
+
     // ---------------------------------------------------------------- CI environment variables
 
     static Stream<Arguments> pullRequestBuilds() {

@@ -246,11 +246,11 @@ class InvalidatePlanTest {
     @Test
     void saysWhatTheWebIdentityProviderSaidWhenItWasConfigured() {
         String chain = "Unable to load credentials from any of the providers in the chain AwsCredentialsProviderChain(credentialsProviders=["
-                + "SystemPropertyCredentialsProvider(), EnvironmentVariableCredentialsProvider(), WebIdentityTokenCredentialsProvider(), "
+                + "SystemPropertyCredentialsProvider(), EnvironmentVariableCredentialsProvider(), WebIdentityTokenFileCredentialsProvider(), "
                 + "ProfileCredentialsProvider(profileName=default), ContainerCredentialsProvider(), InstanceProfileCredentialsProvider()]) : "
                 + "[SystemPropertyCredentialsProvider(): Unable to load credentials from system settings., "
                 + "EnvironmentVariableCredentialsProvider(): Unable to load credentials from system settings., "
-                + "WebIdentityTokenCredentialsProvider(): %s, ProfileCredentialsProvider(profileName=default): Profile file contained no credentials, "
+                + "WebIdentityTokenFileCredentialsProvider(): %s, ProfileCredentialsProvider(profileName=default): Profile file contained no credentials, "
                 + "ContainerCredentialsProvider(): Cannot fetch credentials from container, InstanceProfileCredentialsProvider(): Failed to load]";
         var refused = software.amazon.awssdk.core.exception.SdkClientException.create(chain.formatted(
                 "Not authorized to perform sts:AssumeRoleWithWebIdentity (Service: Sts, Status Code: 403, Request ID: 1a2b)"));
