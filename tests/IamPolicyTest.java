@@ -589,7 +589,7 @@ class IamPolicyTest {
     void everyJsonBlockOfTheSectionIsJsonAndTheTrustPoliciesNameTheProviderAudienceAndSubject() throws Exception {
         Map<String, List<String>> blocks = jsonBlocks(readme());
         blocks.values().forEach(list -> list.forEach(MiniJson::parse));
-        assertTrust(blocks, "Trust policy for GitHub Actions", "token.actions.githubusercontent.com", "repo:ORG/REPO:ref:refs/heads/main");
+        assertTrust(blocks, "Trust policy for GitHub Actions", "token.actions.githubusercontent.com", "repo:OWNER/SITE:ref:refs/heads/main");
         assertTrust(blocks, "Trust policy for GitLab CI", "gitlab.com", "project_path:GROUP/PROJECT:ref_type:branch:ref:main");
     }
 
