@@ -439,9 +439,18 @@ class DeploySite implements Callable<Integer> {
                 Invalidations.retriesConfigured(env));
     }
 
+    /** One provider for S3 and CloudFront: with OIDC, one AssumeRoleWithWebIdentity for the run, not one per client. */
     private AwsCredentialsProvider credentials() {
-        return profile != null ? DefaultCredentialsProvider.builder().profileName(profile).build() : DefaultCredentialsProvider.builder().build();
+        synchronized (this) {
+            if (credentialsProvider == null) {
+                credentialsProvider = profile != null ? DefaultCredentialsProvider.builder().profileName(profile).build()
+                        : DefaultCredentialsProvider.builder().build();
+            }
+            return credentialsProvider;
+        }
     }
+
+    private AwsCredentialsProvider credentialsProvider;
 
     /** Values that must never be printed. */
     List<String> secrets() {
