@@ -355,6 +355,29 @@ class DeploySitePlanTest {
         assertTrue(plan.paths().stream().filter(p -> p.endsWith("*")).count() <= 15, plan.paths().toString());
     }
 
+    /**
+     * The cap decides: 20 changed folders of 3 files (60 URLs) beside unchanged ones, budget 30. Each folder's wildcard
+     * hits nothing unchanged, so 15 of them (the cap) and 15 exact paths make 30 with nothing unchanged invalidated; a
+     * 16th wildcard would need no exact path less, but CloudFront allows 15 in progress. Not /*, not 16.
+     */
+    @Test
+    void theFifteenWildcardCapDecidesThePlan() {
+        List<String> changed = new ArrayList<>();
+        List<String> keys = new ArrayList<>();
+        // beside each changed folder f07/ an unchanged f07x/: any wildcard over two folders (/f0*) hits unchanged pages
+        for (int d = 0; d < 20; d++) for (int i = 0; i < 3; i++) changed.add(String.format("f%02d/s%d.css", d, i));
+        for (int d = 0; d < 20; d++) keys.add(String.format("f%02dx/page.html", d));
+        keys.addAll(changed);
+        var plan = DeploySite.Site.planInvalidation(changed, List.of(), site(keys.toArray(String[]::new)), List.of(), "", 30, s -> { });
+        assertEquals(30, plan.paths().size(), plan.paths().toString());
+        assertEquals(15, plan.paths().stream().filter(p -> p.endsWith("*")).count(), plan.paths().toString());
+        assertEquals(0, plan.alsoInvalidated(), plan.paths().toString());
+        // with one path less, no plan without collateral fits: 15 wildcards and 14 exact paths cover 59 of the 60 URLs
+        var tighter = DeploySite.Site.planInvalidation(changed, List.of(), site(keys.toArray(String[]::new)), List.of(), "", 29, s -> { });
+        assertTrue(tighter.paths().size() <= 29 && tighter.alsoInvalidated() > 0, tighter.paths() + " " + tighter.alsoInvalidated());
+        assertFalse(tighter.paths().contains("/*"), "a wildcard over some folders (/f0*, /f1*) costs less than /*: " + tighter.paths());
+    }
+
     @Test
     void encodesUrlsAndSkipsKeysOutsideTheOriginPath() {
         List<String> changed = List.of("prod/a b.html", "prod/café/ü.html", "prod/c+d.css", "prod/100%.html", "prod/docs/~user/x.html", "other/z.html");

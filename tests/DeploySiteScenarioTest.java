@@ -224,6 +224,22 @@ class DeploySiteScenarioTest {
         assertTrue(signatures.stream().allMatch(a -> a.contains("/eu-west-1/s3/aws4_request")), signatures.get(0));
     }
 
+    /** A stale object is deleted only after its invalidation is made: when CloudFront refuses it, every one stays. */
+    @Test
+    void nothingIsDeletedWhenTheInvalidationFails() throws Exception {
+        assertEquals(0, deploy(site.toString(), "s3://" + BUCKET).code);
+        Files.delete(site.resolve("js/app.js"));
+        Files.delete(site.resolve("sitemap.xml"));
+        write("index.html", "<h1>Home, changed</h1>");
+        cloudFront.inject("CreateInvalidation", CloudFrontEmulator.Fault.error(403, "AccessDenied", "not allowed"), 1);
+        Run run = deploy(site.toString(), "s3://" + BUCKET);
+        assertEquals(1, run.code, run.toString());
+        assertTrue(run.err.contains("AccessDenied"), run.toString());
+        Map<String, byte[]> objects = bucket();
+        assertTrue(objects.containsKey("js/app.js") && objects.containsKey("sitemap.xml"), "the stale objects are still there: " + objects.keySet());
+        assertEquals("<h1>Home, changed</h1>", new String(objects.get("index.html"), StandardCharsets.UTF_8), "the uploads happened");
+    }
+
     @Test
     void aFreshCheckoutWithNewModificationTimesUploadsNothing() throws Exception {
         assertEquals(0, deploy(site.toString(), "s3://" + BUCKET).code);
