@@ -44,6 +44,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.HexFormat;
@@ -52,6 +53,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -102,8 +104,11 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * <ul>
  * <li>Compares by content, without downloading anything: one ListObjectsV2 pass, local MD5 (or multipart ETag) against
  *     each ETag; a HEAD only for objects whose ETag cannot be reproduced (e.g. SSE-KMS), checked against the MD5 stored at upload.</li>
- * <li>Uploads assets first, then entry points (HTML, feeds, sitemaps, manifests), then invalidates, then deletes: a page is
- *     never served before its assets, and an asset is never deleted before the pages stop pointing at it.</li>
+ * <li>Decides the whole run first (Site.deployment, refusal, settle, finish: pure functions), then writes a pending
+ *     record of what it owes CloudFront, uploads assets, then entry points (HTML, feeds, sitemaps, manifests), invalidates,
+ *     deletes dropped pages, and keeps orphaned assets until --delete-grace has passed and their invalidation completed:
+ *     a page is never served before its assets, a cached page never loses one, and a killed run's URLs are invalidated
+ *     by the next run.</li>
  * <li>Knows the whole site from the listing, so within a path budget it picks the invalidation paths that cover every
  *     changed URL while invalidating the fewest unchanged URLs: an exact plan (Invalidations.planWithin).</li>
  * </ul>
@@ -184,6 +189,12 @@ class DeploySite implements Callable<Integer> {
     @Option(names = "--max-delete", paramLabel = "N", defaultValue = "256",
             description = "Refuse the whole run (nothing is changed) when more objects than N would be deleted. Default: ${DEFAULT-VALUE}.")
     int maxDelete;
+
+    @Option(names = "--delete-grace", paramLabel = "DURATION", defaultValue = "24h", converter = Invalidations.DurationConverter.class,
+            description = "Keep an orphaned asset (a file the site no longer has that is not a page) this long after the invalidation "
+                    + "that orphaned it, and until that invalidation completed; a later run deletes it. Pages go at once, after the "
+                    + "invalidation. 0: delete orphans in this run, after waiting for its invalidation. Default: ${DEFAULT-VALUE}.")
+    Duration deleteGrace;
 
     @Option(names = "--allow-empty", description = "Deploy an empty SOURCE_DIR (which deletes the whole site) instead of refusing.")
     boolean allowEmpty;
@@ -289,16 +300,8 @@ class DeploySite implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Invalidations.Log log = new Invalidations.Log(NAME, err, verbose);
-        Site.Target where = Site.Target.parse(target);
+        Site.Target where = validate();
         Site.Rules rules = Site.Rules.of(contentTypes, cacheControls, preset, gzip);
-        Site.matchers(excludes); // a malformed --exclude is a usage error before anything is contacted
-        if (concurrency < 1 || concurrency > 256) throw new Invalidations.UsageError("--concurrency must be between 1 and 256");
-        if (maxPaths < 1) throw new Invalidations.UsageError("--max-paths must be at least 1");
-        if (maxDelete < 0) throw new Invalidations.UsageError("--max-delete must be 0 or more");
-        if (pollInterval.isZero() || pollInterval.isNegative()) throw new Invalidations.UsageError("--poll-interval must be more than 0");
-        if (distributionId != null && distributionName != null) {
-            throw new Invalidations.UsageError("--distribution-id and --distribution are exclusive");
-        }
 
         // The clients, the listing and the distribution are made ready in the background while the files are hashed.
         // The lookup's notes wait until its result is used: a run that fails first (no such bucket) shows its error alone.
@@ -308,78 +311,87 @@ class DeploySite implements Callable<Integer> {
                 noInvalidate ? null : () -> Invalidations.CloudFront.connect(credentials(), cloudFrontEndpointUrl, env, log),
                 cloudFront -> findDistribution(cloudFront, where, cdnNotes::add))) {
             ready.timeInto(phases);
+
+            // Gather: the local site, the bucket, what earlier runs left owed or kept, the distribution.
             List<Site.LocalFile> local = Local.scan(source, where.prefix(), includeHidden, excludes, rules, log);
             phases.done("hash");
-            if (local.isEmpty() && !allowEmpty) {
-                throw new Invalidations.Failure("refused: " + source + " holds no file to upload, and deploying it would delete the whole site; "
-                        + "nothing was changed (--allow-empty deploys it anyway)");
-            }
             Bucket bucket = ready.bucket();
-            Invalidations.CloudFront cloudFront = ready.cloudFront();
-            List<Site.RemoteObject> remote = ready.listing();
+            List<Site.RemoteObject> listing = ready.listing();
+            List<Site.RemoteObject> remote = Site.siteObjects(listing, where.prefix());
+            List<Site.Pending> records = bucket.records(listing.stream().map(Site.RemoteObject::key)
+                    .filter(k -> Site.isRecord(k, where.prefix())).toList(), log);
             phases.done("list (beyond hashing)");
             Site.Plan plan = Site.plan(local, remote, where.prefix(), excludes, includeHidden, force,
-                    bucket.storedChecksums(Site.needsStoredChecksum(local, remote), log));
-            if (refreshHeaders) {
-                plan = plan.withHeaderFixes(Site.headerFixes(plan.unchanged(), bucket.heads(plan.unchanged(), log)));
-            }
-            if (!noDelete && plan.deletions().size() > maxDelete) {
-                throw new Invalidations.Failure("refused: " + plan.deletions().size() + " objects would be deleted, more than --max-delete "
-                        + maxDelete + "; nothing was changed (raise --max-delete, or --no-delete keeps them)");
-            }
-            if (noDelete) plan = plan.withoutDeletions();
-
+                    bucket.storedChecksums(Site.needsStoredChecksum(local, remote)));
+            plan = plan.withHeaderFixes(Site.headerFixes(plan.unchanged(), bucket.heads(refreshHeaders ? plan.unchanged() : List.of())));
+            Invalidations.CloudFront cloudFront = ready.cloudFront();
             Site.Cdn cdn = ready.cdn();
-            phases.done("plan");
             cdnNotes.forEach(log::note);
-            Site.InvalidationPlan invalidation = cdn == null ? null
-                    : Site.planInvalidation(plan.changedKeys(), plan.deletions(), local, remote, cdn.originPath(), maxPaths, log::note);
-            Report report = new Report(where, plan, cdn, invalidation, dryRun);
+            Instant now = Instant.now();
+            Map<String, String> statuses = statuses(cloudFront, Site.invalidationsToCheck(records, now));
+
+            // Decide: the whole run, or why it must not start.
+            Site.Deployment deployment = Site.deployment(source.toString(), where, plan, records, statuses, cdn,
+                    new Site.Replan(local, remote, cdn == null ? "" : cdn.originPath(), maxPaths), policy(), now, log::note);
+            phases.done("plan");
+            Site.refusal(deployment).ifPresent(reason -> {
+                throw new Invalidations.Failure(reason);
+            });
+            Report report = new Report(deployment, dryRun);
             if (dryRun) {
                 report.print(out, output);
                 return 0;
             }
 
+            // Act: the record of what this run owes, assets, pages, header fixes; then what the outcome decides.
+            String recordKey = Site.recordKey(where.prefix(), now, UUID.randomUUID().toString().substring(0, 8));
+            bucket.putRecord(deployment.recordBeforeUploads(recordKey));
             Progress progress = Progress.start(err, plan.uploads(), env);
-            Upload.Outcome assets = bucket.upload(plan.assets(), rules, acl, progress, log);
-            Upload.Outcome pages = assets.failed().isEmpty() ? bucket.upload(plan.entryPoints(), rules, acl, progress, log) : Upload.Outcome.NONE;
+            Site.Written written = Site.Written.NONE;
+            for (List<Site.Upload> group : deployment.uploadGroups()) {
+                if (Site.mayContinue(written)) written = written.and(bucket.upload(group, acl, progress, log));
+            }
+            if (Site.mayContinue(written)) written = written.and(bucket.copyInPlace(plan.headerFixes(), acl, log));
             progress.stop();
-            report.uploaded(assets, pages);
-            if (assets.failed().isEmpty() && pages.failed().isEmpty()) bucket.copyInPlace(plan.headerFixes(), rules, acl, log);
             phases.done("upload");
 
-            List<String> failed = new ArrayList<>(assets.failed().keySet());
-            failed.addAll(pages.failed().keySet());
-            boolean complete = failed.isEmpty();
-            List<Invalidations.Result> results = List.of();
-            if (cdn != null) {
-                // Invalidate only what was really uploaded (and, on success, what will be deleted).
-                Site.InvalidationPlan sent = complete ? invalidation
-                        : Site.planInvalidation(report.uploadedKeys(), List.of(), local, remote, cdn.originPath(), maxPaths, log::note);
-                results = invalidate(cloudFront, cdn, sent, Site.contentOf(plan), log);
-                report.invalidated(sent, results);
-                phases.done("invalidate");
-            }
-            if (complete) {
-                bucket.delete(plan.deletions(), log);
-                report.deleted(plan.deletions());
-                phases.done("delete");
-            }
-            int code = complete ? 0 : 1;
-            if (complete && waitForCompletion && !results.isEmpty()) {
-                code = waitFor(cloudFront, results, report, log);
-                phases.done("wait");
-            }
+            Site.Settlement settlement = Site.settle(deployment, written, log::note);
+            List<Invalidations.Result> results = invalidate(cloudFront, cdn, settlement.paths(), Site.contentOf(deployment), log);
+            phases.done("invalidate");
+            bucket.delete(settlement.deleteNow());
+            Waiting waiting = waitFor(cloudFront, results, settlement.await(), log);
+            Site.Finish finish = Site.finish(deployment, settlement, recordKey, ids(waiting.results()), written, waiting.outcome());
+            bucket.delete(finish.delete());
+            bucket.settleRecords(finish);
+            phases.done("delete");
+
             log.debug("time: " + phases);
+            report.done(written, settlement, waiting.results(), finish);
             report.print(out, output);
             report.writeGitHubOutputs(env);
-            if (!complete) {
-                throw new Invalidations.Failure(failed.size() + " upload(s) failed for good: " + String.join(", ", failed)
-                        + "; entry points not uploaded, nothing deleted" + (results.isEmpty() ? "" : ", only uploaded files invalidated")
-                        + "; a re-run converges");
-            }
-            return code;
+            if (settlement.failure() != null) throw new Invalidations.Failure(settlement.failure());
+            return finish.exitCode();
         }
+    }
+
+    /** Every option check, before anything is contacted (picocli's advice: one validate() ahead of the work). */
+    private Site.Target validate() {
+        Site.Target where = Site.Target.parse(target);
+        Site.Rules.of(contentTypes, cacheControls, preset, gzip);
+        Site.matchers(excludes);
+        if (concurrency < 1 || concurrency > 256) throw new Invalidations.UsageError("--concurrency must be between 1 and 256");
+        if (maxPaths < 1) throw new Invalidations.UsageError("--max-paths must be at least 1");
+        if (maxDelete < 0) throw new Invalidations.UsageError("--max-delete must be 0 or more");
+        if (pollInterval.isZero() || pollInterval.isNegative()) throw new Invalidations.UsageError("--poll-interval must be more than 0");
+        if (deleteGrace.isNegative()) throw new Invalidations.UsageError("--delete-grace must be 0 or more");
+        if (distributionId != null && distributionName != null) {
+            throw new Invalidations.UsageError("--distribution-id and --distribution are exclusive");
+        }
+        return where;
+    }
+
+    private Site.Policy policy() {
+        return new Site.Policy(noDelete, noInvalidate, waitForCompletion, warnOnTimeout, deleteGrace, allowEmpty, maxDelete);
     }
 
     private Site.Cdn findDistribution(Invalidations.CloudFront cloudFront, Site.Target where, Consumer<String> note) {
@@ -405,10 +417,27 @@ class DeploySite implements Callable<Integer> {
         return new Site.Cdn(distribution.id(), originPath);
     }
 
-    private List<Invalidations.Result> invalidate(Invalidations.CloudFront cloudFront, Site.Cdn cdn, Site.InvalidationPlan plan, String content,
+    /** The status of each invalidation ("DISTRIBUTION/ID") that orphans wait for; none without CloudFront (--no-invalidate). */
+    private static Map<String, String> statuses(Invalidations.CloudFront cloudFront, Set<String> ids) {
+        Map<String, String> statuses = new TreeMap<>();
+        if (cloudFront == null) return statuses;
+        for (String id : ids) {
+            int slash = id.indexOf('/');
+            try {
+                statuses.put(id, cloudFront.status(id.substring(0, slash), id.substring(slash + 1)));
+            } catch (AwsServiceException e) {
+                String code = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
+                if (!"NoSuchInvalidation".equals(code) && !"NoSuchDistribution".equals(code)) throw e;
+                statuses.put(id, code);
+            }
+        }
+        return statuses;
+    }
+
+    private List<Invalidations.Result> invalidate(Invalidations.CloudFront cloudFront, Site.Cdn cdn, List<String> paths, String content,
                                                   Invalidations.Log log) throws InterruptedException {
-        if (plan.paths().isEmpty()) return List.of();
-        List<List<String>> batches = Invalidations.batches(plan.paths());
+        if (paths.isEmpty()) return List.of();
+        List<List<String>> batches = Invalidations.batches(paths);
         Invalidations.Ci ci = Invalidations.Ci.detect(env);
         List<String> references = Invalidations.callerReferences(callerReference, cdn.distributionId(), content, batches, ci.runId(),
                 UUID.randomUUID().toString());
@@ -416,19 +445,25 @@ class DeploySite implements Callable<Integer> {
         return sender.sendAll(cdn.distributionId(), batches, references);
     }
 
-    private int waitFor(Invalidations.CloudFront cloudFront, List<Invalidations.Result> results, Report report, Invalidations.Log log) throws InterruptedException {
+    private static List<String> ids(List<Invalidations.Result> results) {
+        return results.stream().map(r -> r.distributionId() + "/" + r.id()).toList();
+    }
+
+    record Waiting(List<Invalidations.Result> results, Site.Waited outcome) {
+    }
+
+    /** Waits for the invalidations when asked; a timeout is a warning with --warn-on-timeout, else an error line. */
+    private Waiting waitFor(Invalidations.CloudFront cloudFront, List<Invalidations.Result> results, boolean asked, Invalidations.Log log)
+            throws InterruptedException {
+        if (!asked) return new Waiting(results, Site.Waited.NOT_ASKED);
+        if (results.isEmpty()) return new Waiting(results, Site.Waited.COMPLETED);
         var sender = new Invalidations.Sender(cloudFront, log, pollInterval, Instant.now().plus(timeout));
         try {
-            report.waited(sender.waitAll(results));
-            return 0;
+            return new Waiting(sender.waitAll(results), Site.Waited.COMPLETED);
         } catch (Invalidations.WaitTimeout timedOut) {
-            report.waited(timedOut.results());
-            if (warnOnTimeout) {
-                log.warn(timedOut.getMessage());
-                return 0;
-            }
-            log.note("error: " + timedOut.getMessage());
-            return 1;
+            if (warnOnTimeout) log.warn(timedOut.getMessage());
+            else log.note("error: " + timedOut.getMessage());
+            return new Waiting(timedOut.results(), Site.Waited.TIMED_OUT);
         }
     }
 
@@ -608,6 +643,7 @@ class DeploySite implements Callable<Integer> {
                     .filter(k -> !localKeys.contains(k))
                     .filter(k -> k.startsWith(prefix))
                     .filter(k -> !k.endsWith("/")) // folder markers made by consoles are not site files
+                    .filter(k -> !k.startsWith(prefix + RESERVED))
                     .filter(k -> includeHidden || !isHidden(k.substring(prefix.length())))
                     .filter(k -> excluded.stream().noneMatch(m -> matches(m, k.substring(prefix.length()))))
                     .toList();
@@ -770,15 +806,19 @@ class DeploySite implements Callable<Integer> {
         }
 
         /**
-         * What the invalidation of a deploy is for: the keys it writes with their MD5s and the keys it deletes. Part of
-         * the CallerReference, so a second deploy of other bytes under the same URLs in one CI run is a new invalidation,
-         * while a re-run of the same deploy gets its invalidation back.
+         * What the invalidation of a deploy is for: each key whose URLs it invalidates, with the MD5 and headers of its
+         * local file (or "-" when the site no longer has it). Part of the CallerReference, so a second deploy of other
+         * bytes under the same URLs in one CI run is a new invalidation, while a re-run of the same deploy (also one that
+         * finds the keys owed by its killed first attempt) gets its invalidation back.
          */
-        static String contentOf(Plan plan) {
-            TreeSet<String> lines = new TreeSet<>();
-            plan.uploads().forEach(u -> lines.add("put " + u.file().key() + " " + u.file().md5()));
-            plan.headerFixes().forEach(f -> lines.add("headers " + f.key() + " " + f.headers()));
-            plan.deletions().forEach(k -> lines.add("delete " + k));
+        static String contentOf(Deployment d) {
+            Map<String, LocalFile> byKey = new TreeMap<>();
+            d.replan().local().forEach(f -> byKey.put(f.key(), f));
+            List<String> lines = new ArrayList<>();
+            for (String key : d.keysToInvalidate()) {
+                LocalFile f = byKey.get(key);
+                lines.add(key + " " + (f == null ? "-" : f.md5() + " " + f.headers()));
+            }
             return Invalidations.sha256(String.join("\n", lines));
         }
 
@@ -845,6 +885,326 @@ class DeploySite implements Callable<Integer> {
                     .orElseThrow(() -> new IllegalStateException("no plan within " + budget + " path(s)")); // a wildcard always fits
             return new InvalidationPlan(changed, plan.items(), plan.collateral(), others.size());
         }
+
+        // ------------------------------------------------------------ the run as values
+
+        /** deploy-site's own folder under the target: never uploaded from SOURCE_DIR, never site content, never an orphan. */
+        static final String RESERVED = ".deploy-site/";
+        /** One pending record per run, so concurrent runs never overwrite each other's: PREFIX/.deploy-site/pending/TIME-RANDOM.txt. */
+        static final String PENDING = RESERVED + "pending/";
+        /**
+         * Default --delete-grace. CloudFront keeps an object without Cache-Control for its default TTL, 24 hours (the
+         * CachingOptimized policy and the legacy DefaultTTL), and a browser may keep such a page for a heuristic share of
+         * its age; pages of the hugo preset revalidate on every request. So an orphaned asset stays 24 hours after the
+         * invalidation that orphaned it completed: a page cached anywhere without a longer max-age has been refreshed by
+         * then. Keeping an asset costs cents of storage; deleting it too early breaks a page.
+         */
+        static final Duration DEFAULT_DELETE_GRACE = Duration.ofHours(24);
+        private static final DateTimeFormatter RECORD_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+        private static final String RECORD_HEADER = "deploy-site pending 1";
+
+        /** An orphaned asset kept until deleteAfter and until the invalidations it waits for ("DISTRIBUTION/ID") have completed. */
+        record Orphan(String key, Instant deleteAfter, List<String> waitFor) {
+            boolean due(Instant now, Map<String, String> statuses) {
+                return !now.isBefore(deleteAfter) && waitFor.stream().allMatch(id -> finished(statuses.get(id)));
+            }
+
+            /** Completed, or gone from CloudFront's history (no longer in progress either way). */
+            private static boolean finished(String status) {
+                return "Completed".equals(status) || "NoSuchInvalidation".equals(status) || "NoSuchDistribution".equals(status);
+            }
+        }
+
+        /**
+         * What a run owes CloudFront (the keys whose URLs it writes or deletes, until an invalidation covers them) and the
+         * orphaned assets it keeps. A text object, one entry a line, keys last and percent-escaped where a line needs it.
+         */
+        record Pending(String key, Instant created, List<String> owed, List<Orphan> orphans) {
+            boolean isEmpty() {
+                return owed.isEmpty() && orphans.isEmpty();
+            }
+
+            String text() {
+                StringBuilder s = new StringBuilder(RECORD_HEADER).append('\n').append("created ").append(created).append('\n');
+                owed.forEach(k -> s.append("owe ").append(escape(k)).append('\n'));
+                orphans.forEach(o -> s.append("orphan ").append(o.deleteAfter()).append(' ')
+                        .append(o.waitFor().isEmpty() ? "-" : String.join(",", o.waitFor())).append(' ').append(escape(o.key())).append('\n'));
+                return s.toString();
+            }
+
+            /** The record under key, or a failure naming it: a record deploy-site cannot read is left for a person. */
+            static Pending parse(String key, String text) {
+                List<String> lines = text.lines().toList();
+                if (lines.isEmpty() || !lines.get(0).equals(RECORD_HEADER)) {
+                    throw new IllegalArgumentException("not a deploy-site record");
+                }
+                Instant created = null;
+                List<String> owed = new ArrayList<>();
+                List<Orphan> orphans = new ArrayList<>();
+                for (String line : lines.subList(1, lines.size())) {
+                    String[] f = line.split(" ", 4);
+                    switch (f[0]) {
+                        case "created" -> created = Instant.parse(f[1]);
+                        case "owe" -> owed.add(unescape(line.substring("owe ".length())));
+                        case "orphan" -> orphans.add(new Orphan(unescape(f[3]), Instant.parse(f[1]),
+                                f[2].equals("-") ? List.of() : List.of(f[2].split(","))));
+                        default -> throw new IllegalArgumentException("unknown line " + Invalidations.quote(line));
+                    }
+                }
+                if (created == null) throw new IllegalArgumentException("no creation time");
+                return new Pending(key, created, owed, orphans);
+            }
+
+            /** '%' and control characters as %XX: any key fits on one line and comes back unchanged. */
+            static String escape(String key) {
+                StringBuilder s = new StringBuilder();
+                for (char c : key.toCharArray()) {
+                    if (c == '%' || c < 0x20 || c == 0x7f) s.append(String.format(Locale.ROOT, "%%%02X", (int) c));
+                    else s.append(c);
+                }
+                return s.toString();
+            }
+
+            static String unescape(String line) {
+                StringBuilder s = new StringBuilder();
+                for (int i = 0; i < line.length(); i++) {
+                    char c = line.charAt(i);
+                    if (c == '%' && i + 2 < line.length()) {
+                        s.append((char) Integer.parseInt(line.substring(i + 1, i + 3), 16));
+                        i += 2;
+                    } else {
+                        s.append(c);
+                    }
+                }
+                return s.toString();
+            }
+        }
+
+        /** The key of a new run's record: time first, so a listing shows records oldest first; a random part keeps runs apart. */
+        static String recordKey(String prefix, Instant now, String random) {
+            return prefix + PENDING + RECORD_TIME.format(now) + "-" + random + ".txt";
+        }
+
+        static boolean isRecord(String key, String prefix) {
+            return key.startsWith(prefix + PENDING) && key.endsWith(".txt");
+        }
+
+        /** The listing without deploy-site's own folder: what the site holds. */
+        static List<RemoteObject> siteObjects(List<RemoteObject> listing, String prefix) {
+            return listing.stream().filter(r -> !r.key().startsWith(prefix + RESERVED)).toList();
+        }
+
+        /** The invalidations whose status decides whether an orphan is due: those of orphans whose grace has passed. */
+        static Set<String> invalidationsToCheck(List<Pending> records, Instant now) {
+            Set<String> ids = new TreeSet<>();
+            for (Pending p : records) {
+                for (Orphan o : p.orphans()) if (!now.isBefore(o.deleteAfter())) ids.addAll(o.waitFor());
+            }
+            return ids;
+        }
+
+        /** The options that decide what a run does after its uploads. */
+        record Policy(boolean noDelete, boolean noInvalidate, boolean waitForCompletion, boolean warnOnTimeout, Duration deleteGrace,
+                      boolean allowEmpty, int maxDelete) {
+        }
+
+        /** What re-planning the invalidation needs when only part of the uploads went through. */
+        record Replan(List<LocalFile> local, List<RemoteObject> remote, String originPath, int budget) {
+            InvalidationPlan of(Collection<String> keys, Consumer<String> note) {
+                return planInvalidation(keys, List.of(), local, remote, originPath, budget, note);
+            }
+        }
+
+        /**
+         * A whole run, decided before anything is written: the uploads in their groups, the deletions of this run (pages
+         * now; orphans whose grace is over and whose invalidation completed; with --delete-grace 0 every orphan once this
+         * run's invalidation completed), the assets it orphans, the orphans kept from earlier runs, the keys earlier runs
+         * owe CloudFront, and the invalidation a complete run sends.
+         */
+        record Deployment(String source, Target where, Plan plan, List<String> deleteNow, List<String> deleteAfterWait, List<String> orphaned,
+                          List<Orphan> carried, List<Pending> merged, List<String> owed, Cdn cdn, InvalidationPlan invalidation,
+                          Replan replan, Policy policy, Instant now) {
+            /** Assets first, then entry points: a page is never stored before what it references. */
+            List<List<Upload>> uploadGroups() {
+                return List.of(plan.assets(), plan.entryPoints());
+            }
+
+            /** The keys whose URLs this run invalidates when it completes. */
+            List<String> keysToInvalidate() {
+                Set<String> keys = new TreeSet<>(plan.changedKeys());
+                keys.addAll(deleteNow);
+                keys.addAll(deleteAfterWait);
+                keys.addAll(owed);
+                return List.copyOf(keys);
+            }
+
+            /** Whether the run writes anything at all; a run that does not leaves no record either. */
+            boolean writes() {
+                return !plan.uploads().isEmpty() || !plan.headerFixes().isEmpty() || !deleteNow.isEmpty() || !deleteAfterWait.isEmpty()
+                        || !orphaned.isEmpty() || !owed.isEmpty();
+            }
+
+            /**
+             * The record written before the first upload, when the run writes anything: if the run dies, the next one
+             * invalidates every key this run may have written or deleted.
+             */
+            Optional<Pending> recordBeforeUploads(String key) {
+                return writes() ? Optional.of(new Pending(key, now, keysToInvalidate(), carried)) : Optional.empty();
+            }
+        }
+
+        /**
+         * Decides the run from what was gathered: the diff, the records of earlier runs (with the status of the
+         * invalidations their due orphans wait for), the distribution, and the options.
+         */
+        static Deployment deployment(String source, Target where, Plan plan, List<Pending> records, Map<String, String> statuses, Cdn cdn,
+                                     Replan replan, Policy policy, Instant now, Consumer<String> note) {
+            Set<String> gone = new TreeSet<>(plan.deletions());
+            Map<String, Orphan> carried = new TreeMap<>();
+            for (Pending p : records) {
+                for (Orphan o : p.orphans()) {
+                    if (!gone.contains(o.key())) continue; // back in the site, or no longer in the bucket
+                    carried.merge(o.key(), o, (a, b) -> new Orphan(a.key(), a.deleteAfter().isAfter(b.deleteAfter()) ? a.deleteAfter() : b.deleteAfter(),
+                            List.copyOf(new TreeSet<>(concat(a.waitFor(), b.waitFor())))));
+                }
+            }
+            Set<String> owed = new TreeSet<>();
+            records.forEach(p -> owed.addAll(p.owed()));
+            List<String> pages = gone.stream().filter(k -> isEntryPoint(k.substring(where.prefix().length()))).toList();
+            List<String> assets = gone.stream().filter(k -> !isEntryPoint(k.substring(where.prefix().length()))).toList();
+            List<String> deleteNow = new ArrayList<>();
+            List<String> deleteAfterWait = new ArrayList<>();
+            List<String> orphaned = new ArrayList<>();
+            List<Orphan> kept = new ArrayList<>();
+            if (policy.noDelete()) {
+                kept.addAll(carried.values());
+            } else {
+                deleteNow.addAll(pages);
+                for (String key : assets) {
+                    Orphan o = carried.get(key);
+                    if (policy.deleteGrace().isZero()) deleteAfterWait.add(key);
+                    else if (o == null) orphaned.add(key);
+                    else if (o.due(now, statuses)) deleteNow.add(key);
+                    else kept.add(o);
+                }
+            }
+            Collections.sort(deleteNow);
+            Deployment without = new Deployment(source, where, plan.withoutDeletions(), List.copyOf(deleteNow), List.copyOf(deleteAfterWait),
+                    List.copyOf(orphaned), List.copyOf(kept), List.copyOf(records), List.copyOf(owed), cdn, null, replan, policy, now);
+            InvalidationPlan invalidation = cdn == null ? null : replan.of(without.keysToInvalidate(), note);
+            return new Deployment(source, where, plan, without.deleteNow(), without.deleteAfterWait(), without.orphaned(), without.carried(),
+                    without.merged(), without.owed(), cdn, invalidation, replan, policy, now);
+        }
+
+        private static <T> List<T> concat(List<T> a, List<T> b) {
+            List<T> all = new ArrayList<>(a);
+            all.addAll(b);
+            return all;
+        }
+
+        /** Why the run must not start (nothing written), or nothing. */
+        static Optional<String> refusal(Deployment d) {
+            boolean noLocalFile = d.plan().uploads().isEmpty() && d.plan().unchanged().isEmpty();
+            if (noLocalFile && !d.policy().allowEmpty()) {
+                return Optional.of("refused: " + d.source() + " holds no file to upload, and deploying it would delete the whole site; "
+                        + "nothing was changed (--allow-empty deploys it anyway)");
+            }
+            int deletions = d.deleteNow().size() + d.deleteAfterWait().size();
+            if (deletions > d.policy().maxDelete()) {
+                return Optional.of("refused: " + deletions + " objects would be deleted by this run, more than --max-delete "
+                        + d.policy().maxDelete() + "; nothing was changed (raise --max-delete, or --no-delete keeps them)");
+            }
+            return Optional.empty();
+        }
+
+        /** What the uploads and header fixes of a run achieved. */
+        record Written(List<Upload> uploaded, long bytes, Map<String, String> failed, List<LocalFile> headersFixed) {
+            static final Written NONE = new Written(List.of(), 0, Map.of(), List.of());
+
+            Written and(Written more) {
+                List<Upload> up = new ArrayList<>(uploaded);
+                up.addAll(more.uploaded());
+                up.sort(Comparator.comparing(u -> u.file().key()));
+                Map<String, String> f = new TreeMap<>(failed);
+                f.putAll(more.failed());
+                List<LocalFile> fixed = new ArrayList<>(headersFixed);
+                fixed.addAll(more.headersFixed());
+                return new Written(List.copyOf(up), bytes + more.bytes(), f, List.copyOf(fixed));
+            }
+        }
+
+        /** The next group of uploads (or the header fixes) goes only when everything before it was stored. */
+        static boolean mayContinue(Written sofar) {
+            return sofar.failed().isEmpty();
+        }
+
+        /**
+         * What happens after the uploads: the invalidation to send (all of the plan when every write went through, else
+         * re-planned from what was written, plus what earlier runs owe), what to delete after it, whether to wait for it,
+         * what to delete once it completed, and the exit code with its message.
+         */
+        record Settlement(InvalidationPlan invalidation, List<String> deleteNow, boolean await, List<String> deleteAfterWait,
+                          int exitCode, String failure) {
+            List<String> paths() {
+                return invalidation == null ? List.of() : invalidation.paths();
+            }
+        }
+
+        static Settlement settle(Deployment d, Written written, Consumer<String> note) {
+            if (written.failed().isEmpty()) {
+                boolean await = d.policy().waitForCompletion() || !d.deleteAfterWait().isEmpty();
+                return new Settlement(d.invalidation(), d.deleteNow(), await, d.deleteAfterWait(), 0, null);
+            }
+            Set<String> keys = new TreeSet<>(d.owed());
+            written.uploaded().forEach(u -> keys.add(u.file().key()));
+            written.headersFixed().forEach(f -> keys.add(f.key()));
+            InvalidationPlan invalidation = d.cdn() == null ? null : d.replan().of(keys, note);
+            boolean assetFailed = d.plan().assets().stream().anyMatch(u -> written.failed().containsKey(u.file().key()));
+            String message = written.failed().size() + " write(s) failed for good: "
+                    + written.failed().keySet().stream().collect(Collectors.joining(", "))
+                    + (assetFailed ? "; entry points not uploaded" : "") + "; nothing deleted"
+                    + (invalidation == null || invalidation.paths().isEmpty() ? "" : ", only what was written invalidated") + "; a re-run converges";
+            return new Settlement(invalidation, List.of(), false, List.of(), 1, message);
+        }
+
+        enum Waited { NOT_ASKED, COMPLETED, TIMED_OUT }
+
+        /**
+         * The end of a run: what to delete now that the wait is over, the record that stays (what is still owed, the
+         * orphans kept, their clocks started now and waiting for the invalidations just created), the records it
+         * replaces, and the exit code. A record is rewritten only when something is left; the records the run merged are
+         * covered by its invalidation (or by its own record) and removed.
+         */
+        record Finish(List<String> delete, Pending record, List<String> removeRecords, int exitCode) {
+        }
+
+        static Finish finish(Deployment d, Settlement s, String ownKey, List<String> created, Written written, Waited waited) {
+            if (!d.writes()) return new Finish(List.of(), null, List.of(), s.exitCode());
+            boolean complete = s.failure() == null;
+            List<String> delete = waited == Waited.COMPLETED ? s.deleteAfterWait() : List.of();
+            List<Orphan> kept = new ArrayList<>(d.carried());
+            if (complete) {
+                Instant after = d.now().plus(d.policy().deleteGrace());
+                d.orphaned().forEach(k -> kept.add(new Orphan(k, after, created)));
+                if (waited != Waited.COMPLETED) s.deleteAfterWait().forEach(k -> kept.add(new Orphan(k, d.now(), created)));
+            }
+            Set<String> owed = new TreeSet<>();
+            if (d.policy().noInvalidate()) {
+                if (complete) {
+                    owed.addAll(d.keysToInvalidate());
+                } else {
+                    owed.addAll(d.owed());
+                    written.uploaded().forEach(u -> owed.add(u.file().key()));
+                    written.headersFixed().forEach(f -> owed.add(f.key()));
+                }
+            }
+            kept.sort(Comparator.comparing(Orphan::key));
+            Pending left = new Pending(ownKey, d.now(), List.copyOf(owed), List.copyOf(kept));
+            List<String> remove = new ArrayList<>(d.merged().stream().map(Pending::key).toList());
+            if (left.isEmpty()) remove.add(ownKey);
+            int code = s.exitCode() != 0 ? s.exitCode() : waited == Waited.TIMED_OUT && !d.policy().warnOnTimeout() ? 1 : 0;
+            return new Finish(delete, left.isEmpty() ? null : left, List.copyOf(remove), code);
+        }
     }
 
     // ================================================================ local files: a read-only scan
@@ -874,6 +1234,10 @@ class DeploySite implements Callable<Integer> {
                 public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
                     String rel = relative(root, dir);
                     if (!rel.isEmpty() && !includeHidden && Site.isHidden(rel)) return FileVisitResult.SKIP_SUBTREE;
+                    if ((rel + "/").equals(Site.RESERVED)) {
+                        throw new Invalidations.Failure(root + " holds " + Site.RESERVED + ", deploy-site's own folder in the bucket (its pending "
+                                + "records); rename it; nothing was uploaded");
+                    }
                     if (!rel.isEmpty() && !utf8Name(dir)) {
                         notUtf8.add(rel);
                         return FileVisitResult.SKIP_SUBTREE;
@@ -1055,16 +1419,6 @@ class DeploySite implements Callable<Integer> {
 
     // ================================================================ AWS: thin adapters that decide nothing
 
-    /** Upload results: the keys stored and the bytes sent, the keys that failed for good with why. */
-    static final class Upload {
-        private Upload() {
-        }
-
-        record Outcome(List<Site.Upload> done, long bytes, Map<String, String> failed) {
-            static final Outcome NONE = new Outcome(List.of(), 0, Map.of());
-        }
-    }
-
     /** The remote side, made ready on its own threads while the local files are hashed on every core. */
     static final class Remote implements AutoCloseable {
         interface Step<T> {
@@ -1158,12 +1512,10 @@ class DeploySite implements Callable<Integer> {
         private final S3Client s3;
         private final String name;
         private final ExecutorService pool;
-        private final int concurrency;
 
         private Bucket(S3Client s3, String name, int concurrency) {
             this.s3 = s3;
             this.name = name;
-            this.concurrency = concurrency;
             this.pool = Executors.newFixedThreadPool(concurrency, r -> {
                 Thread t = new Thread(r, "s3");
                 t.setDaemon(true);
@@ -1207,19 +1559,23 @@ class DeploySite implements Callable<Integer> {
         }
 
         /** The MD5 stored in the metadata of the given objects (HEAD, in parallel). */
-        Map<String, String> storedChecksums(List<String> keys, Invalidations.Log log) throws InterruptedException {
+        Map<String, String> storedChecksums(List<String> keys) throws InterruptedException {
             Map<String, String> md5 = new ConcurrentHashMap<>();
-            heads(keys, log).forEach((k, h) -> {
+            headsOf(keys).forEach((k, h) -> {
                 if (h.storedMd5() != null) md5.put(k, h.storedMd5());
             });
             return md5;
         }
 
-        Map<String, Site.Head> heads(List<?> filesOrKeys, Invalidations.Log log) throws InterruptedException {
+        /** The headers of the files' objects (HEAD, in parallel). */
+        Map<String, Site.Head> heads(List<Site.LocalFile> files) throws InterruptedException {
+            return headsOf(files.stream().map(Site.LocalFile::key).toList());
+        }
+
+        private Map<String, Site.Head> headsOf(List<String> keys) throws InterruptedException {
             Map<String, Site.Head> heads = new ConcurrentHashMap<>();
             List<Future<?>> futures = new ArrayList<>();
-            for (Object o : filesOrKeys) {
-                String key = o instanceof Site.LocalFile f ? f.key() : (String) o;
+            for (String key : keys) {
                 futures.add(pool.submit(() -> {
                     var h = s3.headObject(r -> r.bucket(name).key(key));
                     heads.put(key, new Site.Head(h.contentType(), h.cacheControl(), h.contentEncoding(), h.metadata().get(Site.MD5_METADATA)));
@@ -1230,10 +1586,60 @@ class DeploySite implements Callable<Integer> {
             return heads;
         }
 
+        /** The pending records of earlier runs (GET, in parallel); one that cannot be parsed is named and left alone. */
+        List<Site.Pending> records(List<String> keys, Invalidations.Log log) throws InterruptedException {
+            Map<String, Site.Pending> records = new ConcurrentHashMap<>();
+            List<Future<?>> futures = new ArrayList<>();
+            for (String key : keys) {
+                futures.add(pool.submit(() -> {
+                    String text;
+                    try {
+                        text = s3.getObjectAsBytes(r -> r.bucket(name).key(key)).asUtf8String();
+                    } catch (NoSuchKeyException gone) {
+                        return null; // settled by a run that finished meanwhile
+                    } catch (S3Exception e) {
+                        throw new Invalidations.Failure("cannot read the pending record s3://" + name + "/" + key + ": " + describe(e)
+                                + "; deploy-site needs s3:GetObject on it; nothing was changed");
+                    }
+                    try {
+                        records.put(key, Site.Pending.parse(key, text));
+                    } catch (RuntimeException e) {
+                        log.warn("s3://" + name + "/" + key + " is not a record deploy-site can read (" + e.getMessage() + "); left as it is");
+                    }
+                    return null;
+                }));
+            }
+            await(futures);
+            return new TreeMap<>(records).values().stream().toList();
+        }
+
+        /** Writes the record of this run, if it has one; without it no upload starts. */
+        void putRecord(Optional<Site.Pending> record) {
+            record.ifPresent(p -> {
+                try {
+                    put(p);
+                } catch (S3Exception e) {
+                    throw new Invalidations.Failure("cannot write the pending-invalidation record s3://" + name + "/" + p.key() + ": " + describe(e)
+                            + "; deploy-site needs s3:PutObject on " + p.key().substring(0, p.key().indexOf(Site.PENDING)) + Site.RESERVED
+                            + "* to deploy safely; nothing was uploaded");
+                }
+            });
+        }
+
+        private void put(Site.Pending p) {
+            s3.putObject(r -> r.bucket(name).key(p.key()).contentType("text/plain; charset=utf-8").cacheControl("no-store"),
+                    RequestBody.fromString(p.text(), StandardCharsets.UTF_8));
+        }
+
+        /** The end of a run: this run's record rewritten (or removed), the records it replaces removed. */
+        void settleRecords(Site.Finish finish) {
+            if (finish.record() != null) put(finish.record());
+            delete(finish.removeRecords());
+        }
+
         /** Uploads in parallel; a failure (after the SDK's retries) is recorded, the others go on. */
-        Upload.Outcome upload(List<Site.Upload> uploads, Site.Rules rules, String acl, Progress progress, Invalidations.Log log)
-                throws InterruptedException {
-            List<Site.Upload> done = java.util.Collections.synchronizedList(new ArrayList<>());
+        Site.Written upload(List<Site.Upload> uploads, String acl, Progress progress, Invalidations.Log log) throws InterruptedException {
+            List<Site.Upload> done = Collections.synchronizedList(new ArrayList<>());
             Map<String, String> failed = new ConcurrentHashMap<>();
             AtomicLong bytes = new AtomicLong();
             List<Future<?>> futures = new ArrayList<>();
@@ -1255,7 +1661,7 @@ class DeploySite implements Callable<Integer> {
             await(futures);
             List<Site.Upload> sorted = new ArrayList<>(done);
             sorted.sort(Comparator.comparing(x -> x.file().key()));
-            return new Upload.Outcome(sorted, bytes.get(), new TreeMap<>(failed));
+            return new Site.Written(sorted, bytes.get(), new TreeMap<>(failed), List.of());
         }
 
         static String describe(Exception e) {
@@ -1370,27 +1776,38 @@ class DeploySite implements Callable<Integer> {
             }
         }
 
-        /** Rewrites headers with a server-side copy onto itself: no bytes re-uploaded. */
-        void copyInPlace(List<Site.LocalFile> files, Site.Rules rules, String acl, Invalidations.Log log) throws InterruptedException {
+        /** Rewrites headers with a server-side copy onto itself: no bytes re-uploaded. A failure is recorded, the others go on. */
+        Site.Written copyInPlace(List<Site.LocalFile> files, String acl, Invalidations.Log log) throws InterruptedException {
+            List<Site.LocalFile> fixed = Collections.synchronizedList(new ArrayList<>());
+            Map<String, String> failed = new ConcurrentHashMap<>();
             List<Future<?>> futures = new ArrayList<>();
             for (Site.LocalFile f : files) {
                 futures.add(pool.submit(() -> {
-                    s3.copyObject(r -> {
-                        r.sourceBucket(name).sourceKey(f.key()).destinationBucket(name).destinationKey(f.key())
-                                .metadataDirective(MetadataDirective.REPLACE).contentType(f.headers().contentType())
-                                .metadata(Map.of(Site.MD5_METADATA, f.md5()));
-                        if (f.headers().cacheControl() != null) r.cacheControl(f.headers().cacheControl());
-                        if (f.headers().contentEncoding() != null) r.contentEncoding(f.headers().contentEncoding());
-                        if (acl != null) r.acl(acl);
-                    });
+                    try {
+                        s3.copyObject(r -> {
+                            r.sourceBucket(name).sourceKey(f.key()).destinationBucket(name).destinationKey(f.key())
+                                    .metadataDirective(MetadataDirective.REPLACE).contentType(f.headers().contentType())
+                                    .metadata(Map.of(Site.MD5_METADATA, f.md5()));
+                            if (f.headers().cacheControl() != null) r.cacheControl(f.headers().cacheControl());
+                            if (f.headers().contentEncoding() != null) r.contentEncoding(f.headers().contentEncoding());
+                            if (acl != null) r.acl(acl);
+                        });
+                        fixed.add(f);
+                    } catch (SdkException e) {
+                        failed.put(f.key(), describe(e));
+                        log.debug("header update of " + f.key() + " failed: " + e);
+                    }
                     return null;
                 }));
             }
             await(futures);
+            List<Site.LocalFile> sorted = new ArrayList<>(fixed);
+            sorted.sort(Comparator.comparing(Site.LocalFile::key));
+            return new Site.Written(List.of(), 0, new TreeMap<>(failed), List.copyOf(sorted));
         }
 
         /** DeleteObjects, 1,000 keys a request; any key S3 could not delete fails the run. */
-        void delete(List<String> keys, Invalidations.Log log) {
+        void delete(List<String> keys) {
             for (int i = 0; i < keys.size(); i += DELETE_BATCH) {
                 List<ObjectIdentifier> batch = keys.subList(i, Math.min(keys.size(), i + DELETE_BATCH)).stream()
                         .map(k -> ObjectIdentifier.builder().key(k).build()).toList();
@@ -1526,58 +1943,50 @@ class DeploySite implements Callable<Integer> {
 
     /** What the run did (or, dry, would do): one line per action and a summary, or a JSON report. */
     static final class Report {
-        private final Site.Target where;
+        private final Site.Deployment deployment;
         private final Site.Plan plan;
-        private final Site.Cdn cdn;
-        private Site.InvalidationPlan invalidation;
         private final boolean dryRun;
+        private Site.InvalidationPlan invalidation;
         private List<Site.Upload> uploaded = List.of();
         /** The keys of uploaded, for one lookup per printed line: a list search made 50,000 lines quadratic. */
         private Set<String> uploadedKeySet = Set.of();
         private long bytes;
         private Map<String, String> failed = Map.of();
-        private List<String> deleted = List.of();
+        private List<String> deleted;
+        private List<Site.Orphan> kept;
+        private List<String> owedLeft = List.of();
         private List<Invalidations.Result> results = List.of();
 
-        Report(Site.Target where, Site.Plan plan, Site.Cdn cdn, Site.InvalidationPlan invalidation, boolean dryRun) {
-            this.where = where;
-            this.plan = plan;
-            this.cdn = cdn;
-            this.invalidation = invalidation;
+        Report(Site.Deployment deployment, boolean dryRun) {
+            this.deployment = deployment;
+            this.plan = deployment.plan();
             this.dryRun = dryRun;
-            if (dryRun) {
-                this.uploaded = plan.uploads();
-                this.bytes = plan.uploads().stream().mapToLong(u -> u.file().size()).sum();
-                this.deleted = plan.deletions();
-            }
+            this.invalidation = deployment.invalidation();
+            this.uploaded = plan.uploads();
+            this.bytes = plan.uploads().stream().mapToLong(u -> u.file().size()).sum();
+            List<String> deletions = new ArrayList<>(deployment.deleteNow());
+            deletions.addAll(deployment.deleteAfterWait());
+            this.deleted = deletions;
+            List<Site.Orphan> orphans = new ArrayList<>(deployment.carried());
+            Instant after = deployment.now().plus(deployment.policy().deleteGrace());
+            deployment.orphaned().forEach(k -> orphans.add(new Site.Orphan(k, after, List.of())));
+            orphans.sort(Comparator.comparing(Site.Orphan::key));
+            this.kept = orphans;
         }
 
-        void uploaded(Upload.Outcome assets, Upload.Outcome pages) {
-            List<Site.Upload> all = new ArrayList<>(assets.done());
-            all.addAll(pages.done());
-            uploaded = all;
-            uploadedKeySet = all.stream().map(u -> u.file().key()).collect(Collectors.toSet());
-            bytes = assets.bytes() + pages.bytes();
-            Map<String, String> f = new TreeMap<>(assets.failed());
-            f.putAll(pages.failed());
-            failed = f;
-        }
-
-        List<String> uploadedKeys() {
-            return uploaded.stream().map(u -> u.file().key()).toList();
-        }
-
-        void invalidated(Site.InvalidationPlan sent, List<Invalidations.Result> r) {
-            invalidation = sent;
-            results = r;
-        }
-
-        void deleted(List<String> keys) {
-            deleted = keys;
-        }
-
-        void waited(List<Invalidations.Result> r) {
-            results = r;
+        /** What the run did, once it is over. */
+        void done(Site.Written written, Site.Settlement settlement, List<Invalidations.Result> sent, Site.Finish finish) {
+            uploaded = written.uploaded();
+            uploadedKeySet = uploaded.stream().map(u -> u.file().key()).collect(Collectors.toSet());
+            bytes = written.bytes();
+            failed = written.failed();
+            invalidation = settlement.invalidation();
+            results = sent;
+            List<String> all = new ArrayList<>(settlement.deleteNow());
+            all.addAll(finish.delete());
+            deleted = all;
+            kept = finish.record() == null ? List.of() : finish.record().orphans();
+            owedLeft = finish.record() == null ? List.of() : finish.record().owed();
         }
 
         void print(PrintStream out, Format format) {
@@ -1589,12 +1998,20 @@ class DeploySite implements Callable<Integer> {
             for (Site.Upload u : plan.assets()) line(out, u);
             for (Site.Upload u : plan.entryPoints()) line(out, u);
             failed.forEach((k, why) -> out.println("failed   " + k + ": " + why));
-            plan.headerFixes().forEach(f -> out.println((dryRun ? "would " : "") + "copy     headers " + f.key()));
+            plan.headerFixes().forEach(f -> out.println(would + "copy     headers " + f.key()));
+            for (Site.Pending p : deployment.merged()) {
+                if (!p.owed().isEmpty()) out.println("owed     " + p.owed().size() + " key(s) by an earlier run that did not invalidate them (" + p.key() + ")");
+            }
             if (invalidation != null && !invalidation.paths().isEmpty()) {
                 if (dryRun) invalidation.paths().forEach(p -> out.println("would invalidate " + p));
                 else results.forEach(r -> out.println("invalidate " + r.id() + " " + r.status() + " " + r.paths().size() + " path(s)"));
             }
-            (dryRun ? plan.deletions() : deleted).forEach(k -> out.println(would + "delete   " + k));
+            deleted.forEach(k -> out.println(would + "delete   " + k));
+            kept.forEach(o -> out.println(would + "keep     " + o.key() + " (orphaned; a run after " + o.deleteAfter()
+                    + (o.waitFor().isEmpty() && dryRun ? " and this run's invalidation completed" : "") + " deletes it)"));
+            if (!owedLeft.isEmpty()) {
+                out.println("owed     " + owedLeft.size() + " key(s) not invalidated (--no-invalidate); the next run that invalidates covers them");
+            }
             out.println(summary());
         }
 
@@ -1605,14 +2022,18 @@ class DeploySite implements Callable<Integer> {
         }
 
         String summary() {
+            Site.Target where = deployment.where();
+            Site.Cdn cdn = deployment.cdn();
             StringBuilder s = new StringBuilder(dryRun ? "dry run, s3://" : "deployed s3://").append(where.bucket()).append('/').append(where.prefix())
                     .append(": ").append(uploaded.size()).append(dryRun ? " to upload (" : " uploaded (").append(size(bytes)).append("), ")
                     .append(plan.unchanged().size()).append(" unchanged, ");
             if (!plan.headerFixes().isEmpty()) s.append(plan.headerFixes().size()).append(" header update(s), ");
-            s.append((dryRun ? plan.deletions() : deleted).size()).append(dryRun ? " to delete" : " deleted");
+            s.append(deleted.size()).append(dryRun ? " to delete" : " deleted");
+            if (!kept.isEmpty()) s.append(", ").append(kept.size()).append(" orphaned asset(s) kept for --delete-grace");
             if (!failed.isEmpty()) s.append(", ").append(failed.size()).append(" failed");
             if (cdn == null) {
                 s.append("; no invalidation");
+                if (!owedLeft.isEmpty()) s.append(" (").append(owedLeft.size()).append(" key(s) owed)");
             } else if (invalidation == null || invalidation.paths().isEmpty()) {
                 s.append("; nothing to invalidate on ").append(cdn.distributionId());
             } else {
@@ -1626,11 +2047,12 @@ class DeploySite implements Callable<Integer> {
         }
 
         Invalidations.Json json() {
+            Site.Cdn cdn = deployment.cdn();
             Map<String, Object> top = new LinkedHashMap<>();
             top.put("DryRun", dryRun);
-            top.put("Bucket", where.bucket());
-            top.put("Prefix", where.prefix());
-            top.put("Uploaded", (dryRun ? plan.uploads() : uploaded).stream().map(u -> {
+            top.put("Bucket", deployment.where().bucket());
+            top.put("Prefix", deployment.where().prefix());
+            top.put("Uploaded", uploaded.stream().map(u -> {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("Key", u.file().key());
                 m.put("Reason", u.reason().name().toLowerCase(Locale.ROOT));
@@ -1639,7 +2061,16 @@ class DeploySite implements Callable<Integer> {
             }).toList());
             top.put("Failed", failed.entrySet().stream().map(e -> Map.of("Key", e.getKey(), "Error", e.getValue())).toList());
             top.put("HeadersUpdated", plan.headerFixes().stream().map(Site.LocalFile::key).toList());
-            top.put("Deleted", dryRun ? plan.deletions() : deleted);
+            top.put("Deleted", deleted);
+            top.put("Kept", kept.stream().map(o -> {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("Key", o.key());
+                m.put("DeleteAfter", o.deleteAfter().toString());
+                m.put("WaitsFor", o.waitFor());
+                return m;
+            }).toList());
+            top.put("OwedByEarlierRuns", deployment.owed());
+            top.put("Owed", owedLeft);
             top.put("Unchanged", plan.unchanged().size());
             if (cdn != null && invalidation != null) {
                 Map<String, Object> inv = new LinkedHashMap<>();

@@ -232,12 +232,152 @@ class DeploySiteScenarioTest {
         Files.delete(site.resolve("sitemap.xml"));
         write("index.html", "<h1>Home, changed</h1>");
         cloudFront.inject("CreateInvalidation", CloudFrontEmulator.Fault.error(403, "AccessDenied", "not allowed"), 1);
-        Run run = deploy(site.toString(), "s3://" + BUCKET);
+        Run run = deploy("--delete-grace", "0", site.toString(), "s3://" + BUCKET);
         assertEquals(1, run.code, run.toString());
         assertTrue(run.err.contains("AccessDenied"), run.toString());
         Map<String, byte[]> objects = bucket();
         assertTrue(objects.containsKey("js/app.js") && objects.containsKey("sitemap.xml"), "the stale objects are still there: " + objects.keySet());
         assertEquals("<h1>Home, changed</h1>", new String(objects.get("index.html"), StandardCharsets.UTF_8), "the uploads happened");
+
+        // The next run has nothing new to upload, but pays what the failed one owes, once.
+        Run next = deploy("--delete-grace", "0", site.toString(), "s3://" + BUCKET);
+        assertEquals(0, next.code, next.toString());
+        assertEquals(2, invalidations().size(), next.toString());
+        for (String url : List.of("/index.html", "/sitemap.xml", "/js/app.js")) {
+            assertTrue(covers(invalidations().get(1).paths(), url), url + " in " + invalidations().get(1).paths());
+        }
+        assertSameContent(localSite(""), bucket());
+        assertEquals(0, deploy(site.toString(), "s3://" + BUCKET).code);
+        assertEquals(2, invalidations().size(), "paid once");
+    }
+
+    /** The site's keys in the bucket, without deploy-site's own folder. */
+    java.util.Set<String> siteKeys() {
+        return bucket().keySet().stream().filter(k -> !k.startsWith(DeploySite.Site.RESERVED)).collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new));
+    }
+
+    List<String> records() {
+        return bucket().keySet().stream().filter(k -> k.startsWith(DeploySite.Site.PENDING)).toList();
+    }
+
+    @Test
+    void noInvalidateLeavesWhatItOwesForTheNextRunWhichInvalidatesItOnce() throws Exception {
+        assertEquals(0, deploy(site.toString(), "s3://" + BUCKET).code);
+        write("css/site.css", "body { color: red; }");
+        write("blog/first/index.html", "<h1>First, edited</h1>");
+        Run skipped = deploy("--no-invalidate", site.toString(), "s3://" + BUCKET);
+        assertEquals(0, skipped.code, skipped.toString());
+        assertTrue(skipped.out.contains("owed     2 key(s) not invalidated (--no-invalidate)"), skipped.toString());
+        assertEquals(1, records().size(), "the record stays");
+        assertEquals(1, invalidations().size());
+
+        proxy.clear();
+        Run dry = deploy("--dry-run", site.toString(), "s3://" + BUCKET);
+        assertEquals(0, dry.code, dry.toString());
+        assertTrue(dry.out.contains("owed     2 key(s) by an earlier run that did not invalidate them (" + records().get(0) + ")"), dry.toString());
+        assertTrue(dry.out.contains("would invalidate /css/site.css") && dry.out.contains("would invalidate /blog/first/"), dry.toString());
+        assertEquals(java.util.Set.of(), proxy.writeOperations(), "a dry run reads the record and writes nothing");
+
+        Run paid = deploy(site.toString(), "s3://" + BUCKET);
+        assertEquals(0, paid.code, paid.toString());
+        assertEquals(2, invalidations().size());
+        for (String url : List.of("/blog/first/", "/blog/first/index.html", "/css/site.css")) {
+            assertTrue(covers(invalidations().get(1).paths(), url), url + " in " + invalidations().get(1).paths());
+        }
+        assertFalse(covers(invalidations().get(1).paths(), "/js/app.js"), "only what was owed: " + invalidations().get(1).paths());
+        assertEquals(List.of(), records(), "paid, so removed");
+        assertEquals(0, deploy(site.toString(), "s3://" + BUCKET).code);
+        assertEquals(2, invalidations().size(), "once");
+    }
+
+    @Test
+    void anOrphanedAssetOutlivesThePagesThatMayReferenceIt() throws Exception {
+        write("css/v1.css", "v1");
+        write("index.html", "<link href=/css/v1.css><h1>Home</h1>");
+        assertEquals(0, deploy(site.toString(), "s3://" + BUCKET).code);
+
+        // v2 of the home page uses another stylesheet; CloudFront takes its time to invalidate the old page.
+        Files.delete(site.resolve("css/v1.css"));
+        write("css/v2.css", "v2");
+        write("index.html", "<link href=/css/v2.css><h1>Home</h1>");
+        Files.delete(site.resolve("blog/second/index.html"));
+        cloudFront.completionDelay(Duration.ofHours(1));
+        Run v2 = deploy("--delete-grace", "1s", site.toString(), "s3://" + BUCKET);
+        assertEquals(0, v2.code, v2.toString());
+        assertTrue(siteKeys().contains("css/v1.css"), "an old page cached anywhere still finds its stylesheet");
+        assertFalse(siteKeys().contains("blog/second/index.html"), "a dropped page goes at once, after the invalidation");
+        assertTrue(v2.out.contains("keep     css/v1.css (orphaned"), v2.out);
+        assertEquals(1, records().size());
+        String invalidationOfV2 = invalidations().get(1).id();
+
+        Thread.sleep(1500); // the grace is over, the invalidation is not
+        Run early = deploy("--delete-grace", "1s", site.toString(), "s3://" + BUCKET);
+        assertEquals(0, early.code, early.toString());
+        assertTrue(siteKeys().contains("css/v1.css"), "still InProgress: " + early);
+        assertEquals("InProgress", cloudFront.invalidations(DIST).stream().filter(i -> i.id().equals(invalidationOfV2)).findFirst().orElseThrow().status());
+
+        cloudFront.completeAll();
+        cloudFront.completionDelay(Duration.ZERO);
+        Run late = deploy("--delete-grace", "1s", site.toString(), "s3://" + BUCKET);
+        assertEquals(0, late.code, late.toString());
+        assertSameContent(localSite(""), bucket());
+        assertEquals(List.of(), records(), "nothing left to keep or owe");
+        assertEquals(List.of("/css/v1.css"), invalidations().get(invalidations().size() - 1).paths(), "the deleted asset is invalidated when it goes");
+    }
+
+    /** Whether the paths sent cover the URL: the path itself, or a wildcard whose prefix it starts with. */
+    static boolean covers(List<String> sent, String url) {
+        return sent.stream().anyMatch(p -> p.equals(url) || (p.endsWith("*") && url.startsWith(p.substring(0, p.length() - 1))));
+    }
+
+    @Test
+    void concurrentRunsNeverLoseWhatTheOtherOwes() throws Exception {
+        assertEquals(0, deploy(site.toString(), "s3://" + BUCKET).code);
+        Path other = Files.createDirectories(tmp.resolve("other"));
+        try (Stream<Path> walk = Files.walk(site)) {
+            for (Path p : walk.filter(Files::isRegularFile).toList()) {
+                Path to = other.resolve(site.relativize(p).toString());
+                Files.createDirectories(to.getParent());
+                Files.copy(p, to);
+            }
+        }
+        write("css/site.css", "body { color: blue; }");
+        Files.writeString(other.resolve("js/app.js"), "console.log('other');");
+        // Both runs are inside their uploads at once: A has written its record before B lists, and finishes after B.
+        proxy.injectAlways(c -> c.operation().equals("PutObject") && "css/site.css".equals(c.key()), S3FaultProxy.Fault.SLOW(Duration.ofSeconds(3)));
+        var a = java.util.concurrent.CompletableFuture.supplyAsync(() -> deploy("--no-invalidate", site.toString(), "s3://" + BUCKET));
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (records().isEmpty() && System.nanoTime() < deadline) Thread.sleep(20);
+        assertEquals(1, records().size(), "A's record is written before its upload");
+        Run b = deploy("--no-invalidate", other.toString(), "s3://" + BUCKET);
+        Run aRun = a.get();
+        assertEquals(0, aRun.code, aRun.toString());
+        assertEquals(0, b.code, b.toString());
+        proxy.clear();
+
+        // The bucket now holds A's stylesheet and B's script: a run of that site uploads nothing, and pays what both owe.
+        write("js/app.js", "console.log('other');");
+        Run paid = deploy(site.toString(), "s3://" + BUCKET);
+        assertEquals(0, paid.code, paid.toString());
+        assertTrue(paid.out.contains("0 uploaded"), paid.out);
+        List<String> sent = invalidations().get(invalidations().size() - 1).paths();
+        assertTrue(covers(sent, "/css/site.css") && covers(sent, "/js/app.js"), "what both runs owed: " + sent);
+        assertEquals(List.of(), records());
+    }
+
+    @Test
+    void aRecordThatCannotBeWrittenStopsTheRunBeforeAnyUpload() throws Exception {
+        proxy.injectAlways(c -> "PutObject".equals(c.operation()) && c.key() != null && c.key().startsWith(DeploySite.Site.PENDING),
+                S3FaultProxy.Fault.ACCESS_DENIED);
+        Run run = deploy(site.toString(), "s3://" + BUCKET);
+        assertEquals(1, run.code, run.toString());
+        assertTrue(run.err.startsWith("deploy-site: error: cannot write the pending-invalidation record s3://" + BUCKET + "/" + DeploySite.Site.PENDING),
+                run.err);
+        assertTrue(run.err.contains("AccessDenied (HTTP 403)") && run.err.contains("needs s3:PutObject on .deploy-site/*")
+                && run.err.contains("nothing was uploaded"), run.err);
+        assertEquals(java.util.Set.of(), siteKeys());
+        assertEquals(0, invalidations().size());
+        assertEquals(1, run.err.lines().count(), run.err);
     }
 
     @Test
@@ -381,6 +521,7 @@ class DeploySiteScenarioTest {
         assertEquals(0, deploy(site.toString(), "s3://" + BUCKET).code);
         write("css/site.css", "body { color: green; }");
         Files.delete(site.resolve("js/app.js"));
+        Files.delete(site.resolve("blog/second/index.html"));
         Map<String, String> before = lastModified();
         cloudFront.reset();
         Run dry = deploy("--dry-run", site.toString(), "s3://" + BUCKET);
@@ -388,8 +529,11 @@ class DeploySiteScenarioTest {
         assertEquals(before, lastModified());
         assertEquals(0, cloudFront.count("CreateInvalidation"));
         assertTrue(dry.out.contains("would upload   changed css/site.css"), dry.out);
-        assertTrue(dry.out.contains("would delete   js/app.js"), dry.out);
-        assertTrue(dry.out.contains("would invalidate /css/site.css") && dry.out.contains("would invalidate /js/app.js"), dry.out);
+        assertTrue(dry.out.contains("would delete   blog/second/index.html"), dry.out);
+        assertTrue(dry.out.contains("would keep     js/app.js (orphaned; a run after "), dry.out);
+        assertTrue(dry.out.contains("would invalidate /css/site.css") && !dry.out.contains("/js/app.js\n"), dry.out);
+        Run now = deploy("--dry-run", "--delete-grace", "0", site.toString(), "s3://" + BUCKET);
+        assertTrue(now.out.contains("would delete   js/app.js") && now.out.contains("would invalidate /js/app.js"), now.out);
         assertTrue(dry.out.contains("cost"), dry.out);
     }
 
@@ -511,7 +655,11 @@ class DeploySiteScenarioTest {
         for (int i = 0; i < 40; i++) write("img/photo" + i + ".png", "p" + i);
         proxy.clear();
         assertEquals(0, deploy(site.toString(), "s3://" + BUCKET).code);
-        var puts = proxy.requests("PutObject");
+        var all = proxy.requests("PutObject");
+        var records = all.stream().filter(r -> r.key().startsWith(DeploySite.Site.PENDING)).toList();
+        var puts = all.stream().filter(r -> !r.key().startsWith(DeploySite.Site.PENDING)).toList();
+        assertEquals(1, records.size(), "the pending record");
+        assertFalse(puts.stream().anyMatch(r -> r.started().isBefore(records.get(0).finished())), "the record is stored before any upload starts");
         var pages = puts.stream().filter(r -> DeploySite.Site.isEntryPoint(r.key())).toList();
         var assets = puts.stream().filter(r -> !DeploySite.Site.isEntryPoint(r.key())).toList();
         assertEquals(5, pages.size());
@@ -542,7 +690,8 @@ class DeploySiteScenarioTest {
         assertEquals(0, rerun.code, rerun.toString());
         assertSameContent(localSite(""), bucket());
         assertEquals(List.of("css/site.css", "blog/first/index.html", "blog/second/index.html", "index.html", "index.xml", "sitemap.xml")
-                .stream().sorted().toList(), proxy.requests("PutObject").stream().map(S3FaultProxy.Request::key).sorted().toList(),
+                .stream().sorted().toList(), proxy.requests("PutObject").stream().map(S3FaultProxy.Request::key)
+                        .filter(k -> !k.startsWith(DeploySite.Site.PENDING)).sorted().toList(),
                 "the re-run uploads only what is missing");
     }
 
@@ -567,7 +716,7 @@ class DeploySiteScenarioTest {
     @Test
     void anUnchangedSiteCostsOneListRequestPerThousandObjectsAndNothingPerObject() throws Exception {
         for (int i = 0; i < 2100; i++) write("p/" + i + ".txt", Integer.toString(i));
-        assertEquals(0, deploy("--no-invalidate", site.toString(), "s3://" + BUCKET).code);
+        assertEquals(0, deploy(site.toString(), "s3://" + BUCKET).code);
         proxy.clear();
         Run again = deploy("--no-invalidate", site.toString(), "s3://" + BUCKET);
         assertEquals(0, again.code, again.toString());

@@ -472,7 +472,20 @@ class IamPolicyTest {
                 "--refresh-headers", "--cache-control", "css/*.css=max-age=60", "-c", DIST));
 
         write("js/app.js", "console.log('wait');");
-        all.add(deploy("--wait", Set.of(WITH_WAIT, WITH_ID), Set.of("CreateInvalidation", "GetInvalidation"), "--wait", "-c", DIST));
+        all.add(deploy("--wait", Set.of(WITH_ID), Set.of("CreateInvalidation", "GetInvalidation"), "--wait", "-c", DIST));
+
+        // An orphaned asset is deleted by a later run once its grace is over and its invalidation completed (GetInvalidation).
+        Files.delete(site.resolve("index.xml"));
+        write("js/app.js", "console.log('orphaning');");
+        write("js/extra.js", "console.log('extra');");
+        all.add(deploy("an asset orphaned", Set.of(WITH_ID), Set.of("PutObject", "DeleteObjects", "CreateInvalidation"),
+                "--delete-grace", "1s", "-c", DIST));
+        Files.delete(site.resolve("js/extra.js"));
+        write("js/app.js", "console.log('orphaned extra');");
+        all.add(deploy("orphans kept", Set.of(WITH_ID), Set.of("PutObject", "CreateInvalidation"), "--delete-grace", "1s", "-c", DIST));
+        Thread.sleep(1100);
+        all.add(deploy("orphans due", Set.of(WITH_ID), Set.of("GetObject", "GetInvalidation", "DeleteObjects", "CreateInvalidation"),
+                "--delete-grace", "1s", "-c", DIST));
 
         write("js/app.js", "console.log('by bucket');");
         all.add(deploy("the distribution found by its bucket", Set.of(TO_FIND), Set.of("ListDistributions", "CreateInvalidation")));
