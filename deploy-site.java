@@ -305,7 +305,7 @@ class DeploySite implements Callable<Integer> {
 
         // The clients, the listing and the distribution are made ready in the background while the files are hashed.
         // The lookup's notes wait until its result is used: a run that fails first (no such bucket) shows its error alone.
-        List<String> cdnNotes = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<String> cdnNotes = Collections.synchronizedList(new ArrayList<>());
         Phases phases = new Phases();
         try (Remote ready = Remote.start(() -> Bucket.connect(where.bucket(), s3Settings(), concurrency), where.prefix(),
                 noInvalidate ? null : () -> Invalidations.CloudFront.connect(credentials(), cloudFrontEndpointUrl, env, log),
@@ -318,8 +318,7 @@ class DeploySite implements Callable<Integer> {
             Bucket bucket = ready.bucket();
             List<Site.RemoteObject> listing = ready.listing();
             List<Site.RemoteObject> remote = Site.siteObjects(listing, where.prefix());
-            List<Site.Pending> records = bucket.records(listing.stream().map(Site.RemoteObject::key)
-                    .filter(k -> Site.isRecord(k, where.prefix())).toList(), log);
+            List<Site.Pending> records = bucket.records(Site.recordKeys(listing, where.prefix()), log);
             phases.done("list (beyond hashing)");
             Site.Plan plan = Site.plan(local, remote, where.prefix(), excludes, includeHidden, force,
                     bucket.storedChecksums(Site.needsStoredChecksum(local, remote)));
@@ -987,6 +986,10 @@ class DeploySite implements Callable<Integer> {
 
         static boolean isRecord(String key, String prefix) {
             return key.startsWith(prefix + PENDING) && key.endsWith(".txt");
+        }
+
+        static List<String> recordKeys(List<RemoteObject> listing, String prefix) {
+            return listing.stream().map(RemoteObject::key).filter(k -> isRecord(k, prefix)).toList();
         }
 
         /** The listing without deploy-site's own folder: what the site holds. */
@@ -1846,7 +1849,7 @@ class DeploySite implements Callable<Integer> {
      */
     static final class Phases {
         private final List<String> steps = new ArrayList<>();
-        private final List<String> background = java.util.Collections.synchronizedList(new ArrayList<>());
+        private final List<String> background = Collections.synchronizedList(new ArrayList<>());
         private final long created = System.nanoTime();
         private long mark = created;
 
