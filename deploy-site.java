@@ -11,6 +11,8 @@
 //DEPS software.amazon.awssdk:ssooidc
 //DEPS info.picocli:picocli:4.7.7
 //DEPS org.slf4j:slf4j-nop:1.7.36
+//DEPS com.electronwill.night-config:toml:3.8.3
+//DEPS org.yaml:snakeyaml:2.4
 //JAVA_OPTIONS -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto
 
 import java.io.ByteArrayOutputStream;
@@ -67,6 +69,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -140,11 +143,28 @@ class DeploySite implements Callable<Integer> {
 
     // ---------------------------------------------------------------- options, in --help order
 
-    @Parameters(index = "0", paramLabel = "SOURCE_DIR", description = "The site folder, e.g. Hugo's public/.")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "SOURCE_DIR",
+            description = "The site folder, e.g. Hugo's public/ (with --hugo: the site's publishDir).")
     Path source;
 
-    @Parameters(index = "1", paramLabel = "s3://BUCKET[/PREFIX]", description = "Where the site goes.")
+    @Parameters(index = "1", arity = "0..1", paramLabel = "s3://BUCKET[/PREFIX]", description = "Where the site goes (with --hugo: the target's URL).")
     String target;
+
+    @Option(names = "--hugo", paramLabel = "SITE_DIR", arity = "0..1", parameterConsumer = HugoSite.class,
+            description = "Take the settings of a Hugo site's [deployment] section (hugo.toml, config/_default/, ...), as hugo deploy does: "
+                    + "target URL, distribution, matchers, order, include/exclude, maxDeletes, workers, media types. Options given here win. "
+                    + "SITE_DIR defaults to the current folder.")
+    Path hugo;
+
+    @Option(names = "--target", paramLabel = "NAME", description = "With --hugo: the [deployment] target (default: $HUGO_TARGET, deployment.target, else the only one).")
+    String hugoTarget;
+
+    @Option(names = "--environment", paramLabel = "NAME",
+            description = "With --hugo: the configuration environment (config/NAME/; default: $HUGO_ENVIRONMENT, $HUGO_ENV, else production).")
+    String hugoEnvironment;
+
+    @Option(names = "--confirm", description = "Show the plan and ask before writing anything; refused without a terminal to ask on.")
+    boolean confirm;
 
     @Option(names = "--include-hidden", description = "Upload dotfiles and dot-folders too (by default only .well-known/ is).")
     boolean includeHidden;
@@ -288,40 +308,67 @@ class DeploySite implements Callable<Integer> {
         }
     }
 
+    /** --hugo takes an optional SITE_DIR: the next argument when it is a folder with a Hugo configuration, else the current folder. */
+    static final class HugoSite implements CommandLine.IParameterConsumer {
+        @Override
+        public void consumeParameters(java.util.Stack<String> args, CommandLine.Model.ArgSpec argSpec, CommandLine.Model.CommandSpec spec) {
+            Path site = Path.of(".");
+            if (!args.isEmpty() && !args.peek().startsWith("-") && Hugo.isSite(Path.of(args.peek()))) site = Path.of(args.pop());
+            argSpec.setValue(site);
+        }
+    }
+
     enum Checksums { when_supported, when_required }
 
     // The outside world, replaceable by in-process tests.
     Map<String, String> env = System.getenv();
     PrintStream out = System.out;
     PrintStream err = System.err;
+    InputStream in = System.in;
+    java.util.function.BooleanSupplier terminal = () -> System.console() != null;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    /** The Hugo site's settings, with --hugo. */
+    private Hugo.Settings hugoSettings;
+    /** --hugo with a target that names no distribution: no CloudFront at all, so nothing is owed either (unlike --no-invalidate). */
+    private boolean withoutCdn;
 
     // ---------------------------------------------------------------- the steps
 
     @Override
     public Integer call() throws Exception {
         Invalidations.Log log = new Invalidations.Log(NAME, err, verbose);
+        applyHugo(log);
         Site.Target where = validate();
-        Site.Rules rules = Site.Rules.of(contentTypes, cacheControls, preset, gzip);
+        Site.Rules rules = rules();
+        Predicate<String> inScope = scope();
 
         // The clients, the listing and the distribution are made ready in the background while the files are hashed.
         // The lookup's notes wait until its result is used: a run that fails first (no such bucket) shows its error alone.
         List<String> cdnNotes = Collections.synchronizedList(new ArrayList<>());
         Phases phases = new Phases();
         try (Remote ready = Remote.start(() -> Bucket.connect(where.bucket(), s3Settings(), concurrency), where.prefix(),
-                noInvalidate ? null : () -> Invalidations.CloudFront.connect(credentials(), cloudFrontEndpointUrl, env, log),
+                noInvalidate || withoutCdn ? null : () -> Invalidations.CloudFront.connect(credentials(), cloudFrontEndpointUrl, env, log),
                 cloudFront -> findDistribution(cloudFront, where, cdnNotes::add))) {
             ready.timeInto(phases);
 
             // Gather: the local site, the bucket, what earlier runs left owed or kept, the distribution.
-            List<Site.LocalFile> local = Local.scan(source, where.prefix(), includeHidden, excludes, rules, log);
+            List<Site.LocalFile> local = Local.scan(source, where.prefix(), includeHidden, excludes, inScope, rules);
             phases.done("hash");
             Bucket bucket = ready.bucket();
             List<Site.RemoteObject> listing = ready.listing();
             List<Site.RemoteObject> remote = Site.siteObjects(listing, where.prefix());
             List<Site.Pending> records = bucket.records(Site.recordKeys(listing, where.prefix()), log);
             phases.done("list (beyond hashing)");
-            Site.Plan plan = Site.plan(local, remote, where.prefix(), excludes, includeHidden, force,
-                    bucket.storedChecksums(Site.needsStoredChecksum(local, remote)));
+            String equivalentsKey = where.prefix() + Site.EQUIVALENTS;
+            Map<String, Site.Equivalent> knownBefore = bucket.equivalents(equivalentsKey, listing);
+            Map<String, Site.Equivalent> known = new TreeMap<>(knownBefore);
+            known.putAll(bucket.contentChecks(Site.needsContentCheck(local, remote, knownBefore), log));
+            Site.Plan plan = Site.plan(local, remote, where.prefix(), excludes, includeHidden, inScope,
+                    f -> force || rules.forced(f.key().substring(where.prefix().length())),
+                    bucket.storedChecksums(Site.needsStoredChecksum(local, remote)), known);
             plan = plan.withHeaderFixes(Site.headerFixes(plan.unchanged(), bucket.heads(refreshHeaders ? plan.unchanged() : List.of())));
             Invalidations.CloudFront cloudFront = ready.cloudFront();
             Site.Cdn cdn = ready.cdn();
@@ -341,6 +388,7 @@ class DeploySite implements Callable<Integer> {
                 report.print(out, output);
                 return 0;
             }
+            confirmOrRefuse(deployment);
 
             // Act: the record of what this run owes, assets, pages, header fixes; then what the outcome decides.
             String recordKey = Site.recordKey(where.prefix(), now, UUID.randomUUID().toString().substring(0, 8));
@@ -362,6 +410,7 @@ class DeploySite implements Callable<Integer> {
             Site.Finish finish = Site.finish(deployment, settlement, recordKey, ids(waiting.results()), written, waiting.outcome());
             bucket.delete(finish.delete());
             bucket.settleRecords(finish);
+            bucket.putEquivalents(equivalentsKey, knownBefore, Site.equivalentsInUse(plan, remote, known));
             phases.done("delete");
 
             log.debug("time: " + phases);
@@ -373,8 +422,76 @@ class DeploySite implements Callable<Integer> {
         }
     }
 
+    /**
+     * --hugo: the site's [deployment] settings fill every option not given on the command line (flags win, as with
+     * hugo deploy's own flags); a boolean the file sets (confirm, dryRun, force, invalidateCDN = false) is on.
+     */
+    private void applyHugo(Invalidations.Log log) {
+        if (hugo == null) return;
+        String environment = firstGiven(hugoEnvironment, env.get("HUGO_ENVIRONMENT"), env.get("HUGO_ENV"), Hugo.DEFAULT_ENVIRONMENT);
+        Hugo.Settings s = Hugo.settings(Hugo.load(hugo, environment), hugo, firstGiven(hugoTarget, env.get("HUGO_TARGET")));
+        Hugo.Target t = s.target();
+        if (source == null) source = s.publishDir();
+        if (target == null) target = "s3://" + t.where().bucket() + "/" + t.where().prefix();
+        if (region == null) region = t.region();
+        if (endpointUrl == null) endpointUrl = t.endpoint();
+        pathStyle |= t.pathStyle();
+        boolean distributionGiven = distributionId != null || distributionName != null || firstGiven(env.get("CLOUDFRONT_DISTRIBUTION_ID")) != null;
+        if (!distributionGiven && t.distributionId() != null) distributionId = t.distributionId();
+        if (!distributionGiven && t.distributionId() == null && !noInvalidate) {
+            log.note("target " + Invalidations.quote(t.name()) + " has no cloudFrontDistributionID: nothing to invalidate, as with hugo deploy");
+            withoutCdn = true;
+        }
+        if (Boolean.FALSE.equals(s.invalidateCdn())) noInvalidate = true;
+        if (!given("--max-delete") && s.maxDeletes() != null) maxDelete = s.maxDeletes() < 0 ? Integer.MAX_VALUE : s.maxDeletes();
+        if (!given("--concurrency") && s.workers() != null && s.workers() > 0) concurrency = s.workers();
+        dryRun |= s.dryRun();
+        force |= s.force();
+        confirm |= s.confirm();
+        hugoSettings = s;
+        log.note("--hugo: target " + Invalidations.quote(t.name()) + " (environment " + environment + "): " + source + " to " + target);
+    }
+
+    private boolean given(String option) {
+        return spec != null && spec.commandLine().getParseResult() != null && spec.commandLine().getParseResult().hasMatchedOption(option);
+    }
+
+    private static String firstGiven(String... values) {
+        for (String v : values) if (v != null && !v.isBlank()) return v;
+        return null;
+    }
+
+    private Site.Rules rules() {
+        Site.Rules rules = Site.Rules.of(contentTypes, cacheControls, preset, gzip);
+        return hugoSettings == null ? rules : rules.withHugo(hugoSettings.matchers(), hugoSettings.mediaTypes());
+    }
+
+    /** What the run may touch, relative to the prefix: everything, or what a Hugo target's include/exclude keep. */
+    private Predicate<String> scope() {
+        return hugoSettings == null ? relative -> true : Hugo.Globs.scope(hugoSettings.target().include(), hugoSettings.target().exclude());
+    }
+
+    /** --confirm: the plan on stderr and a question; without a terminal, or with any answer but yes, nothing is written. */
+    private void confirmOrRefuse(Site.Deployment deployment) throws IOException {
+        if (!confirm) return;
+        if (!terminal.getAsBoolean()) {
+            throw new Invalidations.Failure("refused: --confirm asks before writing and there is no terminal to ask on; nothing was changed");
+        }
+        new Report(deployment, true).print(err, Format.text);
+        err.print(NAME + ": go ahead? [y/N] ");
+        err.flush();
+        String answer = new java.io.BufferedReader(new java.io.InputStreamReader(in, StandardCharsets.UTF_8)).readLine();
+        if (answer == null || !answer.strip().toLowerCase(Locale.ROOT).matches("y|yes")) {
+            throw new Invalidations.Failure("not confirmed; nothing was changed");
+        }
+    }
+
     /** Every option check, before anything is contacted (picocli's advice: one validate() ahead of the work). */
     private Site.Target validate() {
+        if (source == null || target == null) {
+            throw new Invalidations.UsageError("Missing required parameter: " + (source == null ? "'SOURCE_DIR', " : "")
+                    + "'s3://BUCKET[/PREFIX]' (or --hugo SITE_DIR)");
+        }
         Site.Target where = Site.Target.parse(target);
         Site.Rules.of(contentTypes, cacheControls, preset, gzip);
         Site.matchers(excludes);
@@ -390,7 +507,8 @@ class DeploySite implements Callable<Integer> {
     }
 
     private Site.Policy policy() {
-        return new Site.Policy(noDelete, noInvalidate, waitForCompletion, warnOnTimeout, deleteGrace, allowEmpty, maxDelete);
+        return new Site.Policy(noDelete, noInvalidate, waitForCompletion, warnOnTimeout, deleteGrace, allowEmpty, maxDelete,
+                hugoSettings == null ? List.of() : hugoSettings.order());
     }
 
     private Site.Cdn findDistribution(Invalidations.CloudFront cloudFront, Site.Target where, Consumer<String> note) {
@@ -549,13 +667,67 @@ class DeploySite implements Callable<Integer> {
 
         /** A file to publish: its key, where its bytes come from, their size and MD5 as stored (after gzip), and its headers. */
         record LocalFile(String key, Path path, long size, String md5, String multipartEtag, Headers headers, boolean entryPoint,
-                         List<String> partMd5s) {
+                         List<String> partMd5s, String contentMd5) {
             LocalFile(String key, Path path, long size, String md5, String multipartEtag, Headers headers, boolean entryPoint) {
-                this(key, path, size, md5, multipartEtag, headers, entryPoint, List.of());
+                this(key, path, size, md5, multipartEtag, headers, entryPoint, List.of(), md5);
             }
         }
 
-        record Headers(String contentType, String cacheControl, String contentEncoding) {
+        /**
+         * An object stored compressed by another tool (hugo deploy's gzip is not this script's): its ETag, and the MD5 of
+         * its bytes after gunzip. Read once by downloading it, then kept in PREFIX/.deploy-site/gzip-equivalents.txt.
+         */
+        record Equivalent(String etag, String contentMd5) {
+        }
+
+        static final String HUGO_MD5_METADATA = "md5chksum";
+        static final String EQUIVALENTS = ".deploy-site/gzip-equivalents.txt"; // under RESERVED
+
+        static String etagOf(String etag) {
+            return etag == null ? "" : etag.replace("\"", "").toLowerCase(Locale.ROOT);
+        }
+
+        /** Compressed local files whose object's ETag neither this script's bytes nor a known equivalent explain: download and compare. */
+        static List<String> needsContentCheck(List<LocalFile> local, List<RemoteObject> remote, Map<String, Equivalent> known) {
+            Map<String, RemoteObject> byKey = remote.stream().collect(Collectors.toMap(RemoteObject::key, r -> r, (a, b) -> a));
+            return local.stream().filter(f -> f.headers().compress() && byKey.containsKey(f.key()))
+                    .filter(f -> !etagMatches(f, byKey.get(f.key()).etag()))
+                    .filter(f -> known.get(f.key()) == null || !known.get(f.key()).etag().equals(etagOf(byKey.get(f.key()).etag())))
+                    .map(LocalFile::key).toList();
+        }
+
+        /** The equivalents still worth keeping: those that made an unchanged file of this plan unchanged. */
+        static Map<String, Equivalent> equivalentsInUse(Plan plan, List<RemoteObject> remote, Map<String, Equivalent> known) {
+            Map<String, String> etags = new TreeMap<>();
+            remote.forEach(r -> etags.put(r.key(), etagOf(r.etag())));
+            Map<String, Equivalent> keep = new TreeMap<>();
+            for (LocalFile f : plan.unchanged()) {
+                Equivalent e = known.get(f.key());
+                if (e != null && e.etag().equals(etags.get(f.key())) && e.contentMd5().equals(f.contentMd5())) keep.put(f.key(), e);
+            }
+            return keep;
+        }
+
+        static String equivalentsText(Map<String, Equivalent> equivalents) {
+            StringBuilder s = new StringBuilder();
+            equivalents.forEach((k, e) -> s.append(e.etag()).append(' ').append(e.contentMd5()).append(' ').append(Pending.escape(k)).append('\n'));
+            return s.toString();
+        }
+
+        static Map<String, Equivalent> parseEquivalents(String text) {
+            Map<String, Equivalent> known = new TreeMap<>();
+            for (String line : text.lines().toList()) {
+                String[] f = line.split(" ", 3);
+                if (f.length == 3) known.put(Pending.unescape(f[2]), new Equivalent(f[0], f[1]));
+            }
+            return known;
+        }
+
+        /** The headers of an object; compress: the bytes are gzipped on upload (a Content-Encoding alone names bytes already encoded). */
+        record Headers(String contentType, String cacheControl, String contentEncoding, boolean compress) {
+            Headers(String contentType, String cacheControl, String contentEncoding) {
+                this(contentType, cacheControl, contentEncoding, contentEncoding != null);
+            }
         }
 
         record RemoteObject(String key, long size, String etag) {
@@ -623,6 +795,16 @@ class DeploySite implements Callable<Integer> {
          */
         static Plan plan(List<LocalFile> local, List<RemoteObject> remote, String prefix, List<String> excludes, boolean includeHidden,
                          boolean force, Map<String, String> storedMd5) {
+            return plan(local, remote, prefix, excludes, includeHidden, relative -> true, f -> force, storedMd5, Map.of());
+        }
+
+        /**
+         * The diff, with the scope of a Hugo target (include/exclude: objects outside it are never deleted), the files
+         * to upload whatever their content (--force, a Hugo matcher's force), and the known equivalents of compressed
+         * objects written by another tool.
+         */
+        static Plan plan(List<LocalFile> local, List<RemoteObject> remote, String prefix, List<String> excludes, boolean includeHidden,
+                         Predicate<String> inScope, Predicate<LocalFile> forced, Map<String, String> storedMd5, Map<String, Equivalent> known) {
             Map<String, RemoteObject> byKey = new TreeMap<>();
             remote.forEach(r -> byKey.put(r.key(), r));
             List<Upload> uploads = new ArrayList<>();
@@ -631,8 +813,10 @@ class DeploySite implements Callable<Integer> {
             for (LocalFile f : local) {
                 localKeys.add(f.key());
                 RemoteObject r = byKey.get(f.key());
+                Equivalent e = known.get(f.key());
                 if (r == null) uploads.add(new Upload(f, Reason.NEW));
-                else if (force) uploads.add(new Upload(f, Reason.FORCED));
+                else if (forced.test(f)) uploads.add(new Upload(f, Reason.FORCED));
+                else if (e != null && e.etag().equals(etagOf(r.etag())) && e.contentMd5().equals(f.contentMd5())) unchanged.add(f);
                 else if (r.size() != f.size()) uploads.add(new Upload(f, Reason.CHANGED));
                 else if (etagMatches(f, r.etag()) || f.md5().equals(storedMd5.get(f.key()))) unchanged.add(f);
                 else uploads.add(new Upload(f, Reason.CHANGED));
@@ -643,6 +827,7 @@ class DeploySite implements Callable<Integer> {
                     .filter(k -> k.startsWith(prefix))
                     .filter(k -> !k.endsWith("/")) // folder markers made by consoles are not site files
                     .filter(k -> !k.startsWith(prefix + RESERVED))
+                    .filter(k -> inScope.test(k.substring(prefix.length())))
                     .filter(k -> includeHidden || !isHidden(k.substring(prefix.length())))
                     .filter(k -> excluded.stream().noneMatch(m -> matches(m, k.substring(prefix.length()))))
                     .toList();
@@ -737,14 +922,33 @@ class DeploySite implements Callable<Integer> {
             return contentType.contains("charset=utf-8");
         }
 
-        /** The header rules of a run: user rules first, then the preset, then the extension table. */
+        /**
+         * The header rules of a run: user rules first, then the first Hugo matcher that matches (--hugo), then the
+         * preset, then Hugo's media types (--hugo), then the extension table.
+         */
         record Rules(List<Map.Entry<PathMatcher, String>> contentTypes, List<Map.Entry<PathMatcher, String>> cacheControls,
-                     Preset preset, List<PathMatcher> gzip, boolean gzipText) {
+                     Preset preset, List<PathMatcher> gzip, boolean gzipText, List<Hugo.Matcher> matchers, Map<String, List<String>> mediaTypes) {
             /** Every --gzip counts: a bare one adds the text types, a GLOB adds its files. */
             static Rules of(List<String> contentTypes, List<String> cacheControls, Preset preset, List<String> gzipGlobs) {
                 List<PathMatcher> gzip = gzipGlobs.stream().filter(g -> !GZIP_TEXT.equals(g)).map(g -> glob("--gzip", g)).toList();
                 return new Rules(pairs("--content-type", contentTypes), pairs("--cache-control", cacheControls), preset,
-                        gzip, gzipGlobs.contains(GZIP_TEXT));
+                        gzip, gzipGlobs.contains(GZIP_TEXT), List.of(), null);
+            }
+
+            /** The rules of a Hugo site's [deployment] matchers and media types, after the options'. */
+            Rules withHugo(List<Hugo.Matcher> hugoMatchers, Map<String, List<String>> hugoMediaTypes) {
+                return new Rules(contentTypes, cacheControls, preset, gzip, gzipText, hugoMatchers, hugoMediaTypes);
+            }
+
+            /** A Hugo matcher with force = true: the file is uploaded on every run. */
+            boolean forced(String relative) {
+                Hugo.Matcher m = matcher(relative);
+                return m != null && m.force();
+            }
+
+            private Hugo.Matcher matcher(String relative) {
+                for (Hugo.Matcher m : matchers) if (m.matches(relative)) return m;
+                return null;
             }
 
             private static List<Map.Entry<PathMatcher, String>> pairs(String option, List<String> rules) {
@@ -760,11 +964,17 @@ class DeploySite implements Callable<Integer> {
             }
 
             Headers headersFor(String relative) {
+                Hugo.Matcher m = matcher(relative);
                 String type = first(contentTypes, relative);
+                if (type == null && m != null && !m.contentType().isEmpty()) type = m.contentType();
+                if (type == null && mediaTypes != null) type = Hugo.contentType(extension(relative), mediaTypes);
                 if (type == null) type = CONTENT_TYPES.getOrDefault(extension(relative), DEFAULT_CONTENT_TYPE);
                 String cache = first(cacheControls, relative);
+                if (cache == null && m != null && !m.cacheControl().isEmpty()) cache = m.cacheControl();
                 if (cache == null && preset == Preset.hugo) cache = hugoCacheControl(relative, type);
-                return new Headers(type, cache, compresses(relative, type) ? "gzip" : null);
+                boolean compress = compresses(relative, type) || (m != null && m.gzip());
+                String encoding = compress ? "gzip" : m != null && !m.contentEncoding().isEmpty() ? m.contentEncoding() : null;
+                return new Headers(type, cache, encoding, compress);
             }
 
             boolean compresses(String relative, String type) {
@@ -1008,7 +1218,27 @@ class DeploySite implements Callable<Integer> {
 
         /** The options that decide what a run does after its uploads. */
         record Policy(boolean noDelete, boolean noInvalidate, boolean waitForCompletion, boolean warnOnTimeout, Duration deleteGrace,
-                      boolean allowEmpty, int maxDelete) {
+                      boolean allowEmpty, int maxDelete, List<Pattern> order) {
+            Policy(boolean noDelete, boolean noInvalidate, boolean waitForCompletion, boolean warnOnTimeout, Duration deleteGrace,
+                   boolean allowEmpty, int maxDelete) {
+                this(noDelete, noInvalidate, waitForCompletion, warnOnTimeout, deleteGrace, allowEmpty, maxDelete, List.of());
+            }
+        }
+
+        /**
+         * Hugo's [deployment] order within a group: files whose path (relative to the prefix) first matches order[i]
+         * go in sub-group i, the rest last; each sub-group is stored before the next starts.
+         */
+        static List<List<Upload>> ordered(List<Upload> uploads, List<Pattern> order, String prefix) {
+            List<List<Upload>> groups = new ArrayList<>();
+            for (int i = 0; i <= order.size(); i++) groups.add(new ArrayList<>());
+            for (Upload u : uploads) {
+                String relative = u.file().key().substring(prefix.length());
+                int i = 0;
+                while (i < order.size() && !order.get(i).matcher(relative).find()) i++;
+                groups.get(i).add(u);
+            }
+            return groups.stream().filter(g -> !g.isEmpty()).map(List::copyOf).toList();
         }
 
         /** What re-planning the invalidation needs when only part of the uploads went through. */
@@ -1027,9 +1257,11 @@ class DeploySite implements Callable<Integer> {
         record Deployment(String source, Target where, Plan plan, List<String> deleteNow, List<String> deleteAfterWait, List<String> orphaned,
                           List<Orphan> carried, List<Pending> merged, List<String> owed, Cdn cdn, InvalidationPlan invalidation,
                           Replan replan, Policy policy, Instant now) {
-            /** Assets first, then entry points: a page is never stored before what it references. */
+            /** Assets first, then entry points: a page is never stored before what it references; Hugo's order within each. */
             List<List<Upload>> uploadGroups() {
-                return List.of(plan.assets(), plan.entryPoints());
+                List<List<Upload>> groups = new ArrayList<>(ordered(plan.assets(), policy.order(), where.prefix()));
+                groups.addAll(ordered(plan.entryPoints(), policy.order(), where.prefix()));
+                return groups;
             }
 
             /** The keys whose URLs this run invalidates when it completes. */
@@ -1210,6 +1442,412 @@ class DeploySite implements Callable<Integer> {
         }
     }
 
+    // ================================================================ Hugo: a site's [deployment] section, read as Hugo reads it
+
+    /**
+     * A Hugo site's configuration as Hugo reads it (config/configLoader.go and deploy/deployConfig.go): the first of
+     * hugo.toml|yaml|yml|json, config.toml|yaml|yml|json at the site's root, then config/_default/, then
+     * config/ENVIRONMENT/ (later wins; tables merge, arrays are replaced; a file named after a root key holds that key,
+     * e.g. deployment.toml); keys are case-insensitive. Only load() reads files; the rest are pure functions.
+     */
+    static final class Hugo {
+        private Hugo() {
+        }
+
+        static final List<String> CONFIG_NAMES = List.of("hugo", "config");
+        static final List<String> CONFIG_EXTENSIONS = List.of("toml", "yaml", "yml", "json");
+        static final String DEFAULT_ENVIRONMENT = "production";
+        private static final Set<String> DEPLOYMENT_KEYS = Set.of("targets", "matchers", "order", "target", "confirm", "dryrun", "force",
+                "invalidatecdn", "maxdeletes", "workers");
+        private static final Set<String> TARGET_KEYS = Set.of("name", "url", "cloudfrontdistributionid", "include", "exclude", "stripindexhtml");
+        private static final Set<String> MATCHER_KEYS = Set.of("pattern", "cachecontrol", "contentencoding", "contenttype", "gzip", "force");
+        /** gocloud.dev's s3blob URL parameters: AWS SDK v1 names (Hugo up to 0.13x) and v2 names (later Hugo). */
+        private static final Set<String> URL_PARAMETERS = Set.of("region", "endpoint", "disablessl", "s3forcepathstyle", "prefix", "awssdk",
+                "use_path_style", "disable_https");
+
+        /** A [[deployment.matchers]] entry: the first whose pattern is found in the path (relative, '/'-separated) decides. */
+        record Matcher(Pattern pattern, String cacheControl, String contentType, String contentEncoding, boolean gzip, boolean force) {
+            boolean matches(String relative) {
+                return pattern.matcher(relative).find(); // Go's regexp.MatchString: unanchored unless the pattern anchors it
+            }
+        }
+
+        record Target(String name, String url, Site.Target where, String region, URI endpoint, boolean pathStyle, String distributionId,
+                      String include, String exclude) {
+        }
+
+        /** What deploy-site takes from the configuration; null where the file says nothing. */
+        record Settings(Path publishDir, Target target, List<Matcher> matchers, List<Pattern> order, Integer maxDeletes, Integer workers,
+                        boolean confirm, boolean dryRun, boolean force, Boolean invalidateCdn, Map<String, List<String>> mediaTypes) {
+        }
+
+        /** Whether the folder holds a Hugo configuration (a root file or a config/ folder). */
+        static boolean isSite(Path dir) {
+            if (!Files.isDirectory(dir)) return false;
+            if (Files.isDirectory(dir.resolve("config"))) return true;
+            for (String name : CONFIG_NAMES) {
+                for (String ext : CONFIG_EXTENSIONS) if (Files.isRegularFile(dir.resolve(name + "." + ext))) return true;
+            }
+            return false;
+        }
+
+        /** The merged configuration of the site for the environment, keys lower-cased. */
+        static Map<String, Object> load(Path site, String environment) {
+            if (!Files.isDirectory(site)) throw new Invalidations.UsageError("--hugo " + site + " is not a folder");
+            Map<String, Object> config = new TreeMap<>();
+            root:
+            for (String name : CONFIG_NAMES) {
+                for (String ext : CONFIG_EXTENSIONS) {
+                    Path file = site.resolve(name + "." + ext);
+                    if (Files.isRegularFile(file)) {
+                        merge(config, read(file));
+                        break root; // Hugo loads only the first root file it finds
+                    }
+                }
+            }
+            boolean found = !config.isEmpty();
+            for (String folder : List.of("_default", environment)) {
+                Path dir = site.resolve("config").resolve(folder);
+                if (!Files.isDirectory(dir)) continue;
+                try (var files = Files.list(dir)) {
+                    for (Path file : files.sorted().toList()) {
+                        String fileName = file.getFileName().toString();
+                        int dot = fileName.indexOf('.');
+                        String ext = fileName.substring(fileName.lastIndexOf('.') + 1).toLowerCase(Locale.ROOT);
+                        if (dot <= 0 || !CONFIG_EXTENSIONS.contains(ext) || !Files.isRegularFile(file)) continue;
+                        String key = fileName.substring(0, dot).toLowerCase(Locale.ROOT);
+                        String middle = fileName.substring(dot + 1, fileName.lastIndexOf('.'));
+                        Map<String, Object> values = read(file);
+                        if (CONFIG_NAMES.contains(key)) merge(config, values);
+                        else if (middle.isEmpty()) merge(config, Map.of(key, values));
+                        else merge(config, Map.of("languages", Map.of(middle.toLowerCase(Locale.ROOT), Map.of(key, values))));
+                        found = true;
+                    }
+                } catch (IOException e) {
+                    throw new Invalidations.Failure("cannot read " + dir + ": " + e.getMessage());
+                }
+            }
+            if (!found) {
+                throw new Invalidations.UsageError("--hugo " + site + " holds no Hugo configuration (hugo.toml, config.toml, config/_default/, ...)");
+            }
+            return config;
+        }
+
+        private static Map<String, Object> read(Path file) {
+            String name = file.getFileName().toString();
+            try (java.io.Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+                Object parsed = name.endsWith(".toml") ? new com.electronwill.nightconfig.toml.TomlParser().parse(reader)
+                        : new org.yaml.snakeyaml.Yaml(new org.yaml.snakeyaml.constructor.SafeConstructor(new org.yaml.snakeyaml.LoaderOptions())).load(reader);
+                Object plain = plain(parsed);
+                if (plain == null) return Map.of();
+                if (!(plain instanceof Map<?, ?> map)) throw new Invalidations.UsageError(file + " does not hold a table of settings");
+                @SuppressWarnings("unchecked") Map<String, Object> values = (Map<String, Object>) map;
+                return values;
+            } catch (IOException e) {
+                throw new Invalidations.Failure("cannot read " + file + ": " + e.getMessage());
+            } catch (com.electronwill.nightconfig.core.io.ParsingException | org.yaml.snakeyaml.error.YAMLException e) {
+                throw new Invalidations.UsageError(file + " is not valid " + name.substring(name.lastIndexOf('.') + 1).toUpperCase(Locale.ROOT) + ": "
+                        + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
+            }
+        }
+
+        /** Maps with lower-cased keys and lists, whatever the parser gave. */
+        private static Object plain(Object value) {
+            if (value instanceof com.electronwill.nightconfig.core.UnmodifiableConfig c) value = c.valueMap();
+            if (value instanceof Map<?, ?> map) {
+                Map<String, Object> out = new TreeMap<>();
+                map.forEach((k, v) -> out.put(String.valueOf(k).toLowerCase(Locale.ROOT), plain(v)));
+                return out;
+            }
+            if (value instanceof List<?> list) return list.stream().map(Hugo::plain).toList();
+            return value;
+        }
+
+        /** Hugo's merge: tables merge key by key, anything else (arrays too) is replaced by the later value. */
+        @SuppressWarnings("unchecked")
+        static void merge(Map<String, Object> into, Map<String, Object> later) {
+            later.forEach((k, v) -> {
+                Object before = into.get(k);
+                if (before instanceof Map<?, ?> b && v instanceof Map<?, ?> l) {
+                    Map<String, Object> both = new TreeMap<>((Map<String, Object>) b);
+                    merge(both, (Map<String, Object>) l);
+                    into.put(k, both);
+                } else {
+                    into.put(k, v);
+                }
+            });
+        }
+
+        /** The settings of one target: --target NAME, else deployment.target, else the only one. */
+        static Settings settings(Map<String, Object> config, Path site, String targetName) {
+            Path publishDir = site.resolve(string(config, "publishdir", "public"));
+            Map<String, Object> deployment = table(config, "deployment", "the configuration");
+            if (deployment == null) throw new Invalidations.UsageError("the Hugo configuration in " + site + " has no [deployment] section");
+            unknown(deployment, DEPLOYMENT_KEYS, "[deployment]");
+            List<Target> targets = new ArrayList<>();
+            for (Map<String, Object> t : tables(deployment, "targets", "[[deployment.targets]]")) targets.add(target(t));
+            if (targets.isEmpty()) throw new Invalidations.UsageError("[deployment] has no targets");
+            String wanted = targetName != null ? targetName : string(deployment, "target", null);
+            Target target;
+            if (wanted != null) {
+                target = targets.stream().filter(t -> wanted.equals(t.name())).findFirst().orElseThrow(() -> new Invalidations.UsageError(
+                        "no [deployment] target named " + Invalidations.quote(wanted) + "; there are: " + names(targets)));
+            } else if (targets.size() == 1) {
+                target = targets.get(0);
+            } else {
+                throw new Invalidations.UsageError(targets.size() + " [deployment] targets (" + names(targets)
+                        + "): pass --target NAME (hugo deploy would take the first)");
+            }
+            List<Matcher> matchers = new ArrayList<>();
+            for (Map<String, Object> m : tables(deployment, "matchers", "[[deployment.matchers]]")) matchers.add(matcher(m));
+            List<Pattern> order = new ArrayList<>();
+            for (Object o : list(deployment, "order")) order.add(regex(String.valueOf(o), "[deployment] order"));
+            Map<String, List<String>> mediaTypes = new TreeMap<>();
+            Map<String, Object> types = table(config, "mediatypes", "the configuration");
+            if (types != null) {
+                types.forEach((type, v) -> {
+                    if (v instanceof Map<?, ?> m && m.get("suffixes") instanceof List<?> suffixes) {
+                        mediaTypes.put(type, suffixes.stream().map(s -> String.valueOf(s).toLowerCase(Locale.ROOT)).toList());
+                    }
+                });
+            }
+            return new Settings(publishDir, target, List.copyOf(matchers), List.copyOf(order), integer(deployment, "maxdeletes"),
+                    integer(deployment, "workers"), bool(deployment, "confirm"), bool(deployment, "dryrun"), bool(deployment, "force"),
+                    deployment.containsKey("invalidatecdn") ? bool(deployment, "invalidatecdn") : null, mediaTypes);
+        }
+
+        static Target target(Map<String, Object> t) {
+            String name = string(t, "name", "");
+            String where = "[[deployment.targets]] " + Invalidations.quote(name);
+            if (t.containsKey("googlecloudcdnorigin")) {
+                throw new Invalidations.UsageError(where + ": googleCloudCDNOrigin (Google Cloud CDN) is not supported; deploy-site invalidates CloudFront");
+            }
+            unknown(t, TARGET_KEYS, where);
+            if (bool(t, "stripindexhtml")) {
+                throw new Invalidations.UsageError(where + ": stripIndexHTML is not supported (deploy-site keeps the file names as keys)");
+            }
+            String url = string(t, "url", null);
+            if (url == null) throw new Invalidations.UsageError(where + " has no URL");
+            URI uri;
+            try {
+                uri = new URI(url);
+            } catch (java.net.URISyntaxException e) {
+                throw new Invalidations.UsageError(where + ": URL " + Invalidations.quote(url) + " is not a URL");
+            }
+            if (!"s3".equals(uri.getScheme())) {
+                String what = switch (String.valueOf(uri.getScheme())) {
+                    case "gs" -> " (Google Cloud Storage)";
+                    case "azblob" -> " (Azure Blob Storage)";
+                    case "file" -> " (a local folder)";
+                    default -> "";
+                };
+                throw new Invalidations.UsageError(where + ": " + uri.getScheme() + "://" + what + " is not supported; deploy-site deploys to S3 (s3://)");
+            }
+            Map<String, String> query = new TreeMap<>();
+            if (uri.getRawQuery() != null) {
+                for (String pair : uri.getRawQuery().split("&")) {
+                    if (pair.isEmpty()) continue;
+                    int eq = pair.indexOf('=');
+                    String k = java.net.URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+                    String v = eq < 0 ? "" : java.net.URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+                    query.put(k.toLowerCase(Locale.ROOT), v);
+                }
+            }
+            List<String> unsupported = query.keySet().stream().filter(k -> !URL_PARAMETERS.contains(k)).toList();
+            if (!unsupported.isEmpty()) {
+                throw new Invalidations.UsageError(where + ": URL parameter(s) " + String.join(", ", unsupported) + " not supported (supported: "
+                        + String.join(", ", new TreeSet<>(URL_PARAMETERS)) + ")");
+            }
+            String prefix = query.getOrDefault("prefix", "") + (uri.getPath() == null ? "" : uri.getPath().replaceFirst("^/", ""));
+            Site.Target target = Site.Target.parse("s3://" + uri.getHost() + "/" + prefix);
+            boolean noTls = truth(query.get("disablessl")) || truth(query.get("disable_https"));
+            URI endpoint = null;
+            String e = query.get("endpoint");
+            if (e != null && !e.isBlank()) endpoint = URI.create(e.contains("://") ? e : (noTls ? "http://" : "https://") + e);
+            boolean pathStyle = truth(query.get("s3forcepathstyle")) || truth(query.get("use_path_style"));
+            String include = string(t, "include", null);
+            String exclude = string(t, "exclude", null);
+            if (include != null) Globs.compile(include, where + " include");
+            if (exclude != null) Globs.compile(exclude, where + " exclude");
+            return new Target(name, url, target, query.get("region"), endpoint, pathStyle, string(t, "cloudfrontdistributionid", null),
+                    include, exclude);
+        }
+
+        static Matcher matcher(Map<String, Object> m) {
+            unknown(m, MATCHER_KEYS, "[[deployment.matchers]]");
+            String pattern = string(m, "pattern", null);
+            if (pattern == null) throw new Invalidations.UsageError("[[deployment.matchers]] entry without a pattern");
+            return new Matcher(regex(pattern, "[[deployment.matchers]] pattern"), string(m, "cachecontrol", ""),
+                    string(m, "contenttype", ""), string(m, "contentencoding", ""), bool(m, "gzip"), bool(m, "force"));
+        }
+
+        /** Hugo's own media types (media/builtin.go), by MIME type; GetFirstBySuffix takes the first type in MIME order. */
+        static final Map<String, List<String>> MEDIA_TYPES = Map.ofEntries(
+                Map.entry("application/json", List.of("json")), Map.entry("application/manifest+json", List.of("webmanifest")),
+                Map.entry("application/pdf", List.of("pdf")), Map.entry("application/rss+xml", List.of("xml", "rss")),
+                Map.entry("application/toml", List.of("toml")), Map.entry("application/wasm", List.of("wasm")),
+                Map.entry("application/xml", List.of("xml")), Map.entry("application/yaml", List.of("yaml", "yml")),
+                Map.entry("font/otf", List.of("otf")), Map.entry("font/ttf", List.of("ttf")), Map.entry("font/woff", List.of("woff")),
+                Map.entry("font/woff2", List.of("woff2")), Map.entry("image/avif", List.of("avif")), Map.entry("image/bmp", List.of("bmp")),
+                Map.entry("image/gif", List.of("gif")), Map.entry("image/heic", List.of("heic")), Map.entry("image/heif", List.of("heif")),
+                Map.entry("image/jpeg", List.of("jpg", "jpeg", "jpe", "jif", "jfif")), Map.entry("image/png", List.of("png")),
+                Map.entry("image/svg+xml", List.of("svg")), Map.entry("image/tiff", List.of("tif", "tiff")), Map.entry("image/webp", List.of("webp")),
+                Map.entry("text/asciidoc", List.of("adoc", "asciidoc", "ad")), Map.entry("text/calendar", List.of("ics")),
+                Map.entry("text/css", List.of("css")), Map.entry("text/csv", List.of("csv")), Map.entry("text/html", List.of("html", "htm")),
+                Map.entry("text/javascript", List.of("js", "jsm", "mjs")), Map.entry("text/jsx", List.of("jsx")),
+                Map.entry("text/markdown", List.of("md", "mdown", "markdown")), Map.entry("text/org", List.of("org")),
+                Map.entry("text/pandoc", List.of("pandoc", "pdc")), Map.entry("text/plain", List.of("txt")), Map.entry("text/rst", List.of("rst")),
+                Map.entry("text/tsx", List.of("tsx")), Map.entry("text/typescript", List.of("ts")), Map.entry("text/x-sass", List.of("sass")),
+                Map.entry("text/x-scss", List.of("scss")), Map.entry("video/3gpp", List.of("3gpp", "3gp")), Map.entry("video/mp4", List.of("mp4")),
+                Map.entry("video/mpeg", List.of("mpg", "mpeg")), Map.entry("video/ogg", List.of("ogv")), Map.entry("video/webm", List.of("webm")),
+                Map.entry("video/x-msvideo", List.of("avi")));
+
+        /**
+         * The Content-Type hugo deploy gives a suffix (GetFirstBySuffix over the built-in types and the site's own, which
+         * replace a built-in type of the same name), with charset=utf-8 where this script's table has the same type as
+         * text; null when Hugo has no type for it (Hugo then asks the system's MIME tables, as this script's table does).
+         */
+        static String contentType(String suffix, Map<String, List<String>> custom) {
+            Map<String, List<String>> all = new TreeMap<>(MEDIA_TYPES);
+            all.putAll(custom);
+            for (var e : all.entrySet()) {
+                if (e.getValue().contains(suffix)) {
+                    String ours = Site.CONTENT_TYPES.get(suffix);
+                    if (ours != null && ours.startsWith(e.getKey() + ";")) return ours;
+                    return e.getKey().startsWith("text/") ? e.getKey() + "; charset=utf-8" : e.getKey();
+                }
+            }
+            return null;
+        }
+
+        /** Hugo's include/exclude globs (gobwas/glob over the lower-cased '/'-path): '*' stays in a folder, '**' crosses. */
+        static final class Globs {
+            private Globs() {
+            }
+
+            static Pattern compile(String glob, String where) {
+                StringBuilder re = new StringBuilder();
+                String g = glob.toLowerCase(Locale.ROOT);
+                int depth = 0;
+                for (int i = 0; i < g.length(); i++) {
+                    char c = g.charAt(i);
+                    switch (c) {
+                        case '*' -> {
+                            if (i + 1 < g.length() && g.charAt(i + 1) == '*') {
+                                re.append(".*");
+                                i++;
+                            } else {
+                                re.append("[^/]*");
+                            }
+                        }
+                        case '?' -> re.append("[^/]");
+                        case '{' -> {
+                            re.append("(?:");
+                            depth++;
+                        }
+                        case '}' -> {
+                            if (depth == 0) throw new Invalidations.UsageError(where + " " + Invalidations.quote(glob) + ": unbalanced '}'");
+                            re.append(')');
+                            depth--;
+                        }
+                        case ',' -> re.append(depth > 0 ? "|" : ",");
+                        case '[' -> {
+                            int end = g.indexOf(']', i + 1);
+                            if (end < 0) throw new Invalidations.UsageError(where + " " + Invalidations.quote(glob) + ": unclosed '['");
+                            String body = g.substring(i + 1, end);
+                            re.append('[').append(body.startsWith("!") ? "^" + body.substring(1) : body).append(']');
+                            i = end;
+                        }
+                        case '\\' -> {
+                            if (i + 1 < g.length()) re.append(Pattern.quote(String.valueOf(g.charAt(++i))));
+                        }
+                        default -> re.append(Pattern.quote(String.valueOf(c)));
+                    }
+                }
+                if (depth != 0) throw new Invalidations.UsageError(where + " " + Invalidations.quote(glob) + ": unbalanced '{'");
+                return Pattern.compile(re.toString());
+            }
+
+            /** Whether a relative path is deployed: included (when there is an include) and not excluded. */
+            static Predicate<String> scope(String include, String exclude) {
+                Pattern in = include == null ? null : compile(include, "include");
+                Pattern out = exclude == null ? null : compile(exclude, "exclude");
+                return relative -> {
+                    String p = relative.toLowerCase(Locale.ROOT);
+                    return (in == null || in.matcher(p).matches()) && (out == null || !out.matcher(p).matches());
+                };
+            }
+        }
+
+        // ------------------------------------------------------------ reading values as mapstructure's WeakDecode does
+
+        private static String names(List<Target> targets) {
+            return targets.stream().map(t -> Invalidations.quote(t.name())).collect(Collectors.joining(", "));
+        }
+
+        private static void unknown(Map<String, Object> table, Set<String> known, String where) {
+            List<String> extra = table.keySet().stream().filter(k -> !known.contains(k)).toList();
+            if (!extra.isEmpty()) {
+                throw new Invalidations.UsageError(where + ": unknown or unsupported key(s) " + String.join(", ", extra));
+            }
+        }
+
+        @SuppressWarnings("unchecked")
+        private static Map<String, Object> table(Map<String, Object> in, String key, String where) {
+            Object v = in.get(key);
+            if (v == null) return null;
+            if (!(v instanceof Map<?, ?>)) throw new Invalidations.UsageError(key + " in " + where + " is not a table");
+            return (Map<String, Object>) v;
+        }
+
+        @SuppressWarnings("unchecked")
+        private static List<Map<String, Object>> tables(Map<String, Object> in, String key, String where) {
+            List<Map<String, Object>> out = new ArrayList<>();
+            for (Object o : list(in, key)) {
+                if (!(o instanceof Map<?, ?>)) throw new Invalidations.UsageError(where + ": an entry is not a table");
+                out.add((Map<String, Object>) o);
+            }
+            return out;
+        }
+
+        private static List<?> list(Map<String, Object> in, String key) {
+            Object v = in.get(key);
+            if (v == null) return List.of();
+            return v instanceof List<?> l ? l : List.of(v);
+        }
+
+        private static String string(Map<String, Object> in, String key, String otherwise) {
+            Object v = in.get(key);
+            return v == null ? otherwise : String.valueOf(v);
+        }
+
+        private static boolean bool(Map<String, Object> in, String key) {
+            return truth(in.get(key) == null ? null : String.valueOf(in.get(key)));
+        }
+
+        private static boolean truth(String value) {
+            return value != null && (value.equalsIgnoreCase("true") || value.equals("1"));
+        }
+
+        private static Integer integer(Map<String, Object> in, String key) {
+            Object v = in.get(key);
+            if (v == null) return null;
+            try {
+                return v instanceof Number n ? n.intValue() : Integer.parseInt(String.valueOf(v).strip());
+            } catch (NumberFormatException e) {
+                throw new Invalidations.UsageError("[deployment] " + key + " " + Invalidations.quote(String.valueOf(v)) + " is not a number");
+            }
+        }
+
+        private static Pattern regex(String pattern, String where) {
+            try {
+                return Pattern.compile(pattern);
+            } catch (java.util.regex.PatternSyntaxException e) {
+                throw new Invalidations.UsageError(where + " " + Invalidations.quote(pattern) + " is not a valid regular expression: " + e.getDescription());
+            }
+        }
+    }
+
     // ================================================================ local files: a read-only scan
 
     static final class Local {
@@ -1222,6 +1860,12 @@ class DeploySite implements Callable<Integer> {
          */
         static List<Site.LocalFile> scan(Path root, String prefix, boolean includeHidden, List<String> excludes, Site.Rules rules,
                                          Invalidations.Log log) throws IOException {
+            return scan(root, prefix, includeHidden, excludes, relative -> true, rules);
+        }
+
+        /** The scan, limited to the files a Hugo target's include/exclude keep. */
+        static List<Site.LocalFile> scan(Path root, String prefix, boolean includeHidden, List<String> excludes, Predicate<String> inScope,
+                                         Site.Rules rules) throws IOException {
             if (root == null || !Files.exists(root)) {
                 throw new Invalidations.UsageError("source " + root + " does not exist");
             }
@@ -1256,7 +1900,7 @@ class DeploySite implements Callable<Integer> {
                 public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
                     String rel = relative(root, file);
                     if (!includeHidden && Site.isHidden(rel)) return FileVisitResult.CONTINUE;
-                    if (excluded.stream().anyMatch(m -> Site.matches(m, rel))) return FileVisitResult.CONTINUE;
+                    if (excluded.stream().anyMatch(m -> Site.matches(m, rel)) || !inScope.test(rel)) return FileVisitResult.CONTINUE;
                     if (!attrs.isRegularFile()) return FileVisitResult.CONTINUE;
                     if (!utf8Name(file)) {
                         notUtf8.add(rel);
@@ -1315,18 +1959,23 @@ class DeploySite implements Callable<Integer> {
         static Site.LocalFile hash(String key, Path file, Site.Headers headers, boolean entryPoint) {
             try {
                 Digests d = new Digests();
-                if (headers.contentEncoding() != null) {
-                    try (OutputStream gz = new GZIPOutputStream(d, 64 * 1024); InputStream in = Files.newInputStream(file)) {
+                String contentMd5 = null;
+                if (headers.compress()) {
+                    MessageDigest raw = md5Digest();
+                    try (OutputStream gz = new GZIPOutputStream(d, 64 * 1024);
+                         InputStream in = new java.security.DigestInputStream(Files.newInputStream(file), raw)) {
                         in.transferTo(gz);
                     }
+                    contentMd5 = HexFormat.of().formatHex(raw.digest());
                 } else {
                     try (InputStream in = Files.newInputStream(file)) {
                         in.transferTo(d);
                     }
                 }
                 boolean inParts = d.size > Site.MULTIPART_THRESHOLD;
-                return new Site.LocalFile(key, file, d.size, d.md5(), inParts ? d.multipartEtag() : null, headers, entryPoint,
-                        inParts ? d.partMd5s() : List.of());
+                String md5 = d.md5();
+                return new Site.LocalFile(key, file, d.size, md5, inParts ? d.multipartEtag() : null, headers, entryPoint,
+                        inParts ? d.partMd5s() : List.of(), contentMd5 != null ? contentMd5 : md5);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
             }
@@ -1581,7 +2230,8 @@ class DeploySite implements Callable<Integer> {
             for (String key : keys) {
                 futures.add(pool.submit(() -> {
                     var h = s3.headObject(r -> r.bucket(name).key(key));
-                    heads.put(key, new Site.Head(h.contentType(), h.cacheControl(), h.contentEncoding(), h.metadata().get(Site.MD5_METADATA)));
+                    heads.put(key, new Site.Head(h.contentType(), h.cacheControl(), h.contentEncoding(),
+                            h.metadata().getOrDefault(Site.MD5_METADATA, h.metadata().get(Site.HUGO_MD5_METADATA))));
                     return null;
                 }));
             }
@@ -1614,6 +2264,46 @@ class DeploySite implements Callable<Integer> {
             }
             await(futures);
             return new TreeMap<>(records).values().stream().toList();
+        }
+
+        /** The known equivalents of compressed objects (GET of PREFIX/.deploy-site/gzip-equivalents.txt when it is listed). */
+        Map<String, Site.Equivalent> equivalents(String key, List<Site.RemoteObject> listing) {
+            if (listing.stream().noneMatch(r -> r.key().equals(key))) return Map.of();
+            try {
+                return Site.parseEquivalents(s3.getObjectAsBytes(r -> r.bucket(name).key(key)).asUtf8String());
+            } catch (NoSuchKeyException gone) {
+                return Map.of();
+            }
+        }
+
+        /** Downloads each object (in parallel) and takes the MD5 of its bytes after gunzip: what another tool compressed. */
+        Map<String, Site.Equivalent> contentChecks(List<String> keys, Invalidations.Log log) throws InterruptedException {
+            Map<String, Site.Equivalent> found = new ConcurrentHashMap<>();
+            List<Future<?>> futures = new ArrayList<>();
+            for (String key : keys) {
+                futures.add(pool.submit(() -> {
+                    try (var response = s3.getObject(r -> r.bucket(name).key(key))) {
+                        boolean gzipped = "gzip".equalsIgnoreCase(response.response().contentEncoding());
+                        MessageDigest md5 = Local.md5Digest();
+                        try (InputStream in = new java.security.DigestInputStream(gzipped ? new java.util.zip.GZIPInputStream(response) : response, md5)) {
+                            in.transferTo(OutputStream.nullOutputStream());
+                        }
+                        found.put(key, new Site.Equivalent(Site.etagOf(response.response().eTag()), HexFormat.of().formatHex(md5.digest())));
+                    } catch (IOException e) {
+                        log.debug("cannot read " + key + " to compare its content: " + e); // compared as changed
+                    }
+                    return null;
+                }));
+            }
+            await(futures);
+            return new TreeMap<>(found);
+        }
+
+        /** Rewrites the equivalents when they changed (not in a dry run: nothing is written there). */
+        void putEquivalents(String key, Map<String, Site.Equivalent> before, Map<String, Site.Equivalent> now) {
+            if (before.equals(now)) return;
+            s3.putObject(r -> r.bucket(name).key(key).contentType("text/plain; charset=utf-8").cacheControl("no-store"),
+                    RequestBody.fromString(Site.equivalentsText(now), StandardCharsets.UTF_8));
         }
 
         /** Writes the record of this run, if it has one; without it no upload starts. */
@@ -1685,7 +2375,7 @@ class DeploySite implements Callable<Integer> {
          * into the metadata, for stores whose ETag is not an MD5.
          */
         private void put(Site.LocalFile f, String acl) throws IOException {
-            Path body = f.headers().contentEncoding() != null ? Local.gzipped(f.path()) : f.path();
+            Path body = f.headers().compress() ? Local.gzipped(f.path()) : f.path();
             try {
                 if (Files.size(body) != f.size()) {
                     throw new IOException(f.path() + " changed since it was hashed");
