@@ -380,6 +380,111 @@ class DeploySiteScenarioTest {
         assertEquals(1, run.err.lines().count(), run.err);
     }
 
+    /**
+     * The [deployment] example of Hugo's documentation (docs/content/en/configuration/deployment.md), verbatim but for
+     * the bucket names: "my_production_bucket" has an underscore, which S3 has not allowed in bucket names since 2018.
+     */
+    static final String HUGO_DOCS_EXAMPLE = """
+            [deployment]
+              order = ['.jpg$', '.gif$']
+              [[deployment.matchers]]
+                cacheControl = 'max-age=31536000, no-transform, public'
+                gzip = true
+                pattern = '^.+\\.(js|css|svg|ttf)$'
+              [[deployment.matchers]]
+                cacheControl = 'max-age=31536000, no-transform, public'
+                gzip = false
+                pattern = '^.+\\.(png|jpg)$'
+              [[deployment.matchers]]
+                contentType = 'application/xml'
+                gzip = true
+                pattern = '^sitemap\\.xml$'
+              [[deployment.matchers]]
+                gzip = true
+                pattern = '^.+\\.(html|xml|json)$'
+              [[deployment.targets]]
+                url = 's3://my-production-bucket?region=us-west-1'
+                cloudFrontDistributionID = 'E1234567890ABCDEF0'
+                exclude = '**.{heic,psd}'
+                name = 'production'
+              [[deployment.targets]]
+                url = 's3://my-staging-bucket?region=us-west-1'
+                exclude = '**.{heic,psd}'
+                name = 'staging'
+            """;
+
+    @Test
+    void deploysWithTheDeploymentExampleOfHugosDocumentation() throws Exception {
+        Path hugoSite = Files.createDirectories(tmp.resolve("hugo-site"));
+        Files.writeString(hugoSite.resolve("hugo.toml"), "baseURL = 'https://example.org/'\ntitle = 'Docs example'\n" + HUGO_DOCS_EXAMPLE);
+        site = Files.createDirectories(hugoSite.resolve("public"));
+        write("index.html", "<h1>Home</h1>");
+        write("posts/a/index.html", "<h1>A</h1>");
+        write("index.xml", "<rss></rss>");
+        write("sitemap.xml", "<urlset></urlset>");
+        write("css/site.css", "body{}");
+        write("js/app.js", "let a = 1;");
+        write("img/logo.svg", "<svg/>");
+        write("fonts/x.ttf", "ttf");
+        write("data.json", "{}");
+        for (int i = 0; i < 6; i++) write("img/photo" + i + ".jpg", "jpg" + i);
+        for (int i = 0; i < 6; i++) write("img/anim" + i + ".gif", "gif" + i);
+        write("img/logo.png", "png");
+        write("raw/design.psd", "psd");
+        write("img/phone.HEIC", "heic");
+        for (String bucket : List.of("my-production-bucket", "my-staging-bucket")) s3.createBucket(b -> b.bucket(bucket));
+        s3.putObject(b -> b.bucket("my-production-bucket").key("old/design.psd"), software.amazon.awssdk.core.sync.RequestBody.fromString("kept"));
+        cloudFront.addDistribution("E1234567890ABCDEF0", "d2docs.cloudfront.net", List.of(),
+                List.of(CloudFrontEmulator.Origin.s3("my-production-bucket")));
+
+        Run several = deploy("--hugo", hugoSite.toString());
+        assertEquals(2, several.code, several.toString());
+        assertTrue(several.err.contains("'production', 'staging'") && several.err.contains("--target"), several.err);
+
+        proxy.clear();
+        Run production = deploy("--hugo", hugoSite.toString(), "--target", "production");
+        assertEquals(0, production.code, production.toString());
+        Map<String, software.amazon.awssdk.services.s3.model.HeadObjectResponse> stored = new TreeMap<>();
+        for (var o : s3.listObjectsV2(r -> r.bucket("my-production-bucket")).contents()) {
+            stored.put(o.key(), s3.headObject(r -> r.bucket("my-production-bucket").key(o.key())));
+        }
+        assertFalse(stored.containsKey("raw/design.psd") || stored.containsKey("img/phone.HEIC"), "excluded: " + stored.keySet());
+        assertTrue(stored.containsKey("old/design.psd"), "an excluded object is never deleted");
+        String year = "max-age=31536000, no-transform, public";
+        record Want(String key, String type, String cache, String encoding) {
+        }
+        for (Want w : List.of(new Want("css/site.css", "text/css", year, "gzip"), new Want("js/app.js", "text/javascript", year, "gzip"),
+                new Want("img/logo.svg", "image/svg+xml", year, "gzip"), new Want("fonts/x.ttf", "font/ttf", year, "gzip"),
+                new Want("img/logo.png", "image/png", year, null), new Want("img/photo0.jpg", "image/jpeg", year, null),
+                new Want("img/anim0.gif", "image/gif", null, null), new Want("sitemap.xml", "application/xml", null, "gzip"),
+                new Want("index.xml", "application/rss+xml", null, "gzip"), new Want("index.html", "text/html", null, "gzip"),
+                new Want("posts/a/index.html", "text/html", null, "gzip"), new Want("data.json", "application/json", null, "gzip"))) {
+            var h = stored.get(w.key());
+            assertTrue(h != null, w.key() + " stored: " + stored.keySet());
+            assertEquals(w.type(), h.contentType().split(";")[0], w.key());
+            assertEquals(w.cache(), h.cacheControl(), w.key());
+            assertEquals(w.encoding(), h.contentEncoding(), w.key());
+        }
+        // order = ['.jpg$', '.gif$']: every .jpg is stored before a .gif starts, every .gif before the other assets; pages last.
+        var puts = proxy.requests("PutObject").stream().filter(r -> !r.key().startsWith(DeploySite.Site.RESERVED)).toList();
+        Instant jpgsDone = puts.stream().filter(r -> r.key().endsWith(".jpg")).map(S3FaultProxy.Request::finished).max(Comparator.naturalOrder()).orElseThrow();
+        Instant gifsStart = puts.stream().filter(r -> r.key().endsWith(".gif")).map(S3FaultProxy.Request::started).min(Comparator.naturalOrder()).orElseThrow();
+        Instant gifsDone = puts.stream().filter(r -> r.key().endsWith(".gif")).map(S3FaultProxy.Request::finished).max(Comparator.naturalOrder()).orElseThrow();
+        Instant othersStart = puts.stream().filter(r -> !r.key().endsWith(".gif") && !r.key().endsWith(".jpg"))
+                .map(S3FaultProxy.Request::started).min(Comparator.naturalOrder()).orElseThrow();
+        assertFalse(gifsStart.isBefore(jpgsDone) || othersStart.isBefore(gifsDone), "order: " + puts.stream().map(S3FaultProxy.Request::key).toList());
+        var sent = cloudFront.invalidations("E1234567890ABCDEF0");
+        assertEquals(1, sent.size(), "the target's cloudFrontDistributionID is invalidated");
+        assertEquals(0, deploy("--hugo", hugoSite.toString(), "--target", "production").code);
+        assertEquals(1, cloudFront.invalidations("E1234567890ABCDEF0").size(), "nothing changed, nothing invalidated");
+
+        Run staging = deploy("--hugo", hugoSite.toString(), "--target", "staging");
+        assertEquals(0, staging.code, staging.toString());
+        assertTrue(staging.err.contains("no cloudFrontDistributionID"), staging.err);
+        assertEquals(stored.size() - 1, s3.listObjectsV2(r -> r.bucket("my-staging-bucket")).contents().size(), "the same site, no record left");
+        cloudFront.removeDistribution("E1234567890ABCDEF0");
+    }
+
     @Test
     void aFreshCheckoutWithNewModificationTimesUploadsNothing() throws Exception {
         assertEquals(0, deploy(site.toString(), "s3://" + BUCKET).code);
