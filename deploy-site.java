@@ -125,7 +125,8 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
         footerHeading = "%nExamples:%n",
         footer = {"  deploy-site public s3://www.example.com",
                 "  deploy-site --preset hugo --gzip --wait public s3://my-bucket/site",
-                "  deploy-site --dry-run public s3://my-bucket     # the plan, nothing written"})
+                "  deploy-site --dry-run public s3://my-bucket     # the plan, nothing written",
+                "  deploy-site --hugo --target production          # a Hugo site's [deployment] section, instead of hugo deploy"})
 class DeploySite implements Callable<Integer> {
     static final String NAME = "deploy-site";
 
