@@ -341,7 +341,8 @@ class DeploySite implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Invalidations.Log log = new Invalidations.Log(NAME, err, verbose);
-        applyHugo(log);
+        Phases phases = new Phases();
+        applyHugo(log, phases);
         Site.Target where = validate();
         Site.Rules rules = rules();
         Predicate<String> inScope = scope();
@@ -349,7 +350,6 @@ class DeploySite implements Callable<Integer> {
         // The clients, the listing and the distribution are made ready in the background while the files are hashed.
         // The lookup's notes wait until its result is used: a run that fails first (no such bucket) shows its error alone.
         List<String> cdnNotes = Collections.synchronizedList(new ArrayList<>());
-        Phases phases = new Phases();
         try (Remote ready = Remote.start(() -> Bucket.connect(where.bucket(), s3Settings(), concurrency), where.prefix(),
                 noInvalidate || withoutCdn ? null : () -> Invalidations.CloudFront.connect(credentials(), cloudFrontEndpointUrl, env, log),
                 cloudFront -> findDistribution(cloudFront, where, cdnNotes::add))) {
@@ -427,7 +427,7 @@ class DeploySite implements Callable<Integer> {
      * --hugo: the site's [deployment] settings fill every option not given on the command line (flags win, as with
      * hugo deploy's own flags); a boolean the file sets (confirm, dryRun, force, invalidateCDN = false) is on.
      */
-    private void applyHugo(Invalidations.Log log) {
+    private void applyHugo(Invalidations.Log log, Phases phases) {
         if (hugo == null) return;
         String environment = firstGiven(hugoEnvironment, env.get("HUGO_ENVIRONMENT"), env.get("HUGO_ENV"), Hugo.DEFAULT_ENVIRONMENT);
         Hugo.Settings s = Hugo.settings(Hugo.load(hugo, environment), hugo, firstGiven(hugoTarget, env.get("HUGO_TARGET")));
@@ -450,6 +450,7 @@ class DeploySite implements Callable<Integer> {
         force |= s.force();
         confirm |= s.confirm();
         hugoSettings = s;
+        phases.done("hugo configuration");
         log.note("--hugo: target " + Invalidations.quote(t.name()) + " (environment " + environment + "): " + source + " to " + target);
     }
 
@@ -1463,7 +1464,7 @@ class DeploySite implements Callable<Integer> {
         private static final Set<String> TARGET_KEYS = Set.of("name", "url", "cloudfrontdistributionid", "include", "exclude", "stripindexhtml");
         private static final Set<String> MATCHER_KEYS = Set.of("pattern", "cachecontrol", "contentencoding", "contenttype", "gzip", "force");
         /** gocloud.dev's s3blob URL parameters: AWS SDK v1 names (Hugo up to 0.13x) and v2 names (later Hugo). */
-        private static final Set<String> URL_PARAMETERS = Set.of("region", "endpoint", "disablessl", "s3forcepathstyle", "prefix", "awssdk",
+        private static final Set<String> URL_PARAMETERS = Set.of("region", "endpoint", "disableSSL", "s3ForcePathStyle", "prefix", "awssdk",
                 "use_path_style", "disable_https");
 
         /** A [[deployment.matchers]] entry: the first whose pattern is found in the path (relative, '/'-separated) decides. */
@@ -1517,7 +1518,7 @@ class DeploySite implements Callable<Integer> {
                         String ext = fileName.substring(fileName.lastIndexOf('.') + 1).toLowerCase(Locale.ROOT);
                         if (dot <= 0 || !CONFIG_EXTENSIONS.contains(ext) || !Files.isRegularFile(file)) continue;
                         String key = fileName.substring(0, dot).toLowerCase(Locale.ROOT);
-                        String middle = fileName.substring(dot + 1, fileName.lastIndexOf('.'));
+                        String middle = dot == fileName.lastIndexOf('.') ? "" : fileName.substring(dot + 1, fileName.lastIndexOf('.'));
                         Map<String, Object> values = read(file);
                         if (CONFIG_NAMES.contains(key)) merge(config, values);
                         else if (middle.isEmpty()) merge(config, Map.of(key, values));
@@ -1612,7 +1613,11 @@ class DeploySite implements Callable<Integer> {
                     }
                 });
             }
-            return new Settings(publishDir, target, List.copyOf(matchers), List.copyOf(order), integer(deployment, "maxdeletes"),
+            Integer maxDeletes = integer(deployment, "maxdeletes");
+            if (maxDeletes != null && maxDeletes < -1) {
+                throw new Invalidations.UsageError("[deployment] maxDeletes " + maxDeletes + ": a number of deletions, or -1 for no limit");
+            }
+            return new Settings(publishDir, target, List.copyOf(matchers), List.copyOf(order), maxDeletes,
                     integer(deployment, "workers"), bool(deployment, "confirm"), bool(deployment, "dryrun"), bool(deployment, "force"),
                     deployment.containsKey("invalidatecdn") ? bool(deployment, "invalidatecdn") : null, mediaTypes);
         }
@@ -1651,16 +1656,18 @@ class DeploySite implements Callable<Integer> {
                     int eq = pair.indexOf('=');
                     String k = java.net.URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
                     String v = eq < 0 ? "" : java.net.URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+                    if (!URL_PARAMETERS.contains(k)) { // gocloud.dev's names are case-sensitive
+                        throw new Invalidations.UsageError(where + ": URL parameter " + Invalidations.quote(k) + " not supported (supported: "
+                                + String.join(", ", new TreeSet<>(URL_PARAMETERS)) + ")");
+                    }
                     query.put(k.toLowerCase(Locale.ROOT), v);
                 }
             }
-            List<String> unsupported = query.keySet().stream().filter(k -> !URL_PARAMETERS.contains(k)).toList();
-            if (!unsupported.isEmpty()) {
-                throw new Invalidations.UsageError(where + ": URL parameter(s) " + String.join(", ", unsupported) + " not supported (supported: "
-                        + String.join(", ", new TreeSet<>(URL_PARAMETERS)) + ")");
+            if (uri.getPath() != null && !uri.getPath().isEmpty() && !uri.getPath().equals("/")) {
+                throw new Invalidations.UsageError(where + ": the path in " + Invalidations.quote(url) + " is ignored by hugo deploy (it writes at "
+                        + "the bucket's root); say ?prefix=" + uri.getPath().replaceFirst("^/", "") + " to deploy under it");
             }
-            String prefix = query.getOrDefault("prefix", "") + (uri.getPath() == null ? "" : uri.getPath().replaceFirst("^/", ""));
-            Site.Target target = Site.Target.parse("s3://" + uri.getHost() + "/" + prefix);
+            Site.Target target = Site.Target.parse("s3://" + uri.getRawAuthority() + "/" + query.getOrDefault("prefix", ""));
             boolean noTls = truth(query.get("disablessl")) || truth(query.get("disable_https"));
             URI endpoint = null;
             String e = query.get("endpoint");
@@ -1670,14 +1677,14 @@ class DeploySite implements Callable<Integer> {
             String exclude = string(t, "exclude", null);
             if (include != null) Globs.compile(include, where + " include");
             if (exclude != null) Globs.compile(exclude, where + " exclude");
-            return new Target(name, url, target, query.get("region"), endpoint, pathStyle, string(t, "cloudfrontdistributionid", null),
+            String distribution = string(t, "cloudfrontdistributionid", "");
+            return new Target(name, url, target, query.get("region"), endpoint, pathStyle, distribution.isBlank() ? null : distribution,
                     include, exclude);
         }
 
         static Matcher matcher(Map<String, Object> m) {
             unknown(m, MATCHER_KEYS, "[[deployment.matchers]]");
-            String pattern = string(m, "pattern", null);
-            if (pattern == null) throw new Invalidations.UsageError("[[deployment.matchers]] entry without a pattern");
+            String pattern = string(m, "pattern", ""); // an empty pattern matches every file, as in Hugo
             return new Matcher(regex(pattern, "[[deployment.matchers]] pattern"), string(m, "cachecontrol", ""),
                     string(m, "contenttype", ""), string(m, "contentencoding", ""), bool(m, "gzip"), bool(m, "force"));
         }
@@ -1686,6 +1693,7 @@ class DeploySite implements Callable<Integer> {
         static final Map<String, List<String>> MEDIA_TYPES = Map.ofEntries(
                 Map.entry("application/json", List.of("json")), Map.entry("application/manifest+json", List.of("webmanifest")),
                 Map.entry("application/pdf", List.of("pdf")), Map.entry("application/rss+xml", List.of("xml", "rss")),
+                Map.entry("application/source-map", List.of("map")),
                 Map.entry("application/toml", List.of("toml")), Map.entry("application/wasm", List.of("wasm")),
                 Map.entry("application/xml", List.of("xml")), Map.entry("application/yaml", List.of("yaml", "yml")),
                 Map.entry("font/otf", List.of("otf")), Map.entry("font/ttf", List.of("ttf")), Map.entry("font/woff", List.of("woff")),
@@ -1698,7 +1706,8 @@ class DeploySite implements Callable<Integer> {
                 Map.entry("text/javascript", List.of("js", "jsm", "mjs")), Map.entry("text/jsx", List.of("jsx")),
                 Map.entry("text/markdown", List.of("md", "mdown", "markdown")), Map.entry("text/org", List.of("org")),
                 Map.entry("text/pandoc", List.of("pandoc", "pdc")), Map.entry("text/plain", List.of("txt")), Map.entry("text/rst", List.of("rst")),
-                Map.entry("text/tsx", List.of("tsx")), Map.entry("text/typescript", List.of("ts")), Map.entry("text/x-sass", List.of("sass")),
+                Map.entry("text/tsx", List.of("tsx")), Map.entry("text/typescript", List.of("ts")), Map.entry("text/x-gotmpl", List.of("gotmpl")),
+                Map.entry("text/x-sass", List.of("sass")),
                 Map.entry("text/x-scss", List.of("scss")), Map.entry("video/3gpp", List.of("3gpp", "3gp")), Map.entry("video/mp4", List.of("mp4")),
                 Map.entry("video/mpeg", List.of("mpg", "mpeg")), Map.entry("video/ogg", List.of("ogv")), Map.entry("video/webm", List.of("webm")),
                 Map.entry("video/x-msvideo", List.of("avi")));
