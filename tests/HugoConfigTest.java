@@ -628,34 +628,8 @@ class HugoConfigTest {
 
     // ---------------------------------------------------------------- Hugo's documentation example
 
-    static final String DOCS_EXAMPLE = """
-            [deployment]
-              order = ['.jpg$', '.gif$']
-              [[deployment.matchers]]
-                cacheControl = 'max-age=31536000, no-transform, public'
-                gzip = true
-                pattern = '^.+\\.(js|css|svg|ttf)$'
-              [[deployment.matchers]]
-                cacheControl = 'max-age=31536000, no-transform, public'
-                gzip = false
-                pattern = '^.+\\.(png|jpg)$'
-              [[deployment.matchers]]
-                contentType = 'application/xml'
-                gzip = true
-                pattern = '^sitemap\\.xml$'
-              [[deployment.matchers]]
-                gzip = true
-                pattern = '^.+\\.(html|xml|json)$'
-              [[deployment.targets]]
-                url = 's3://my-production-bucket?region=us-west-1'
-                cloudFrontDistributionID = 'E1234567890ABCDEF0'
-                exclude = '**.{heic,psd}'
-                name = 'production'
-              [[deployment.targets]]
-                url = 's3://my-staging-bucket?region=us-west-1'
-                exclude = '**.{heic,psd}'
-                name = 'staging'
-            """;
+    /** The example of Hugo's documentation, as the scenario test deploys it. */
+    static final String DOCS_EXAMPLE = DeploySiteScenarioTest.HUGO_DOCS_EXAMPLE;
 
     static final String YEAR = "max-age=31536000, no-transform, public";
 
