@@ -101,7 +101,13 @@ class DeploySiteScenarioTest {
     }
 
     Run deploy(Map<String, String> extraEnv, String... args) {
+        return deploy(extraEnv, cmd -> { }, args);
+    }
+
+    /** A run whose command is prepared first (a terminal, what the user types). */
+    Run deploy(Map<String, String> extraEnv, java.util.function.Consumer<DeploySite> prepare, String... args) {
         DeploySite cmd = new DeploySite();
+        prepare.accept(cmd);
         Map<String, String> env = new HashMap<>(extraEnv);
         cmd.env = env;
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -483,6 +489,50 @@ class DeploySiteScenarioTest {
         assertTrue(staging.err.contains("no cloudFrontDistributionID"), staging.err);
         assertEquals(stored.size() - 1, s3.listObjectsV2(r -> r.bucket("my-staging-bucket")).contents().size(), "the same site, no record left");
         cloudFront.removeDistribution("E1234567890ABCDEF0");
+    }
+
+    @Test
+    void hugoSettingsYieldToOptionsAndConfirmAsksOnATerminalOnly() throws Exception {
+        Path hugoSite = Files.createDirectories(tmp.resolve("hugo-confirm"));
+        Files.writeString(hugoSite.resolve("hugo.toml"), "title = 'x'\n[deployment]\nmaxDeletes = 0\nconfirm = true\n"
+                + "[[deployment.targets]]\nname = 'live'\nurl = 's3://" + BUCKET + "?region=us-east-1'\ncloudFrontDistributionID = '" + DIST + "'\n");
+        Files.createDirectories(hugoSite.resolve("config/staging"));
+        Files.writeString(hugoSite.resolve("config/staging/deployment.toml"), "maxDeletes = 0\n[[targets]]\nname = 'stage'\n"
+                + "url = 's3://staging-bucket?region=us-east-1'\n");
+        site = Files.createDirectories(hugoSite.resolve("public"));
+        write("index.html", "<h1>Home</h1>");
+        write("css/site.css", "body{}");
+        s3.putObject(b -> b.bucket(BUCKET).key("old.html"), software.amazon.awssdk.core.sync.RequestBody.fromString("old"));
+
+        Run noTerminal = deploy(Map.of(), cmd -> cmd.terminal = () -> false, "--hugo", hugoSite.toString(), "--max-delete", "1");
+        assertEquals(1, noTerminal.code, noTerminal.toString());
+        assertTrue(noTerminal.err.contains("--confirm asks before writing and there is no terminal"), noTerminal.err);
+        Run declined = deploy(Map.of(), cmd -> {
+            cmd.terminal = () -> true;
+            cmd.in = new java.io.ByteArrayInputStream("n\n".getBytes(StandardCharsets.UTF_8));
+        }, "--hugo", hugoSite.toString(), "--max-delete", "1");
+        assertEquals(1, declined.code, declined.toString());
+        assertTrue(declined.err.contains("would upload   new index.html") && declined.err.contains("go ahead? [y/N]")
+                && declined.err.contains("not confirmed"), declined.err);
+        assertEquals(java.util.Set.of("old.html"), siteKeys(), "nothing written after no");
+
+        Run refused = deploy(Map.of(), cmd -> cmd.terminal = () -> false, "--hugo", hugoSite.toString(), "--dry-run");
+        assertEquals(1, refused.code, "maxDeletes = 0 in the file: " + refused);
+        assertTrue(refused.err.contains("more than --max-delete 0"), refused.err);
+
+        Run yes = deploy(Map.of(), cmd -> {
+            cmd.terminal = () -> true;
+            cmd.in = new java.io.ByteArrayInputStream("y\n".getBytes(StandardCharsets.UTF_8));
+        }, "--hugo", hugoSite.toString(), "--max-delete", "1");
+        assertEquals(0, yes.code, yes.toString());
+        assertEquals(java.util.Set.of("css/site.css", "index.html"), siteKeys(), "--max-delete 1 on the command line wins over maxDeletes = 0");
+        assertEquals(1, invalidations().size(), "the target's distribution");
+
+        s3.createBucket(b -> b.bucket("staging-bucket"));
+        Run staging = deploy(Map.of("HUGO_ENVIRONMENT", "staging"), cmd -> cmd.terminal = () -> false, "--hugo", hugoSite.toString(),
+                "--no-invalidate");
+        assertEquals(1, staging.code, "confirm = true still comes from hugo.toml: " + staging);
+        assertTrue(staging.err.contains("target 'stage' (environment staging)"), staging.err);
     }
 
     @Test
