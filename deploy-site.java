@@ -2174,15 +2174,33 @@ class DeploySite implements Callable<Integer> {
         private final S3Client s3;
         private final String name;
         private final ExecutorService pool;
+        /** The parts of multipart uploads, sent in parallel; every upload request holds one of the --concurrency slots. */
+        private final ExecutorService parts = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "s3-part");
+            t.setDaemon(true);
+            return t;
+        });
+        private final java.util.concurrent.Semaphore slots;
 
         private Bucket(S3Client s3, String name, int concurrency) {
             this.s3 = s3;
             this.name = name;
+            this.slots = new java.util.concurrent.Semaphore(concurrency);
             this.pool = Executors.newFixedThreadPool(concurrency, r -> {
                 Thread t = new Thread(r, "s3");
                 t.setDaemon(true);
                 return t;
             });
+        }
+
+        /** One upload request in one of the --concurrency slots: a file's thread waiting for its parts holds none. */
+        private <T> T inSlot(java.util.function.Supplier<T> request) throws InterruptedException {
+            slots.acquire();
+            try {
+                return request.get();
+            } finally {
+                slots.release();
+            }
         }
 
         static Bucket connect(String name, Settings settings, int concurrency) {
@@ -2384,7 +2402,7 @@ class DeploySite implements Callable<Integer> {
          * store, whether it checks Content-MD5 or not) instead of being stored under the old checksum. The MD5 also goes
          * into the metadata, for stores whose ETag is not an MD5.
          */
-        private void put(Site.LocalFile f, String acl) throws IOException {
+        private void put(Site.LocalFile f, String acl) throws IOException, InterruptedException {
             Path body = f.headers().compress() ? Local.gzipped(f.path()) : f.path();
             try {
                 if (Files.size(body) != f.size()) {
@@ -2395,42 +2413,59 @@ class DeploySite implements Callable<Integer> {
                     return;
                 }
                 String md5 = Base64.getEncoder().encodeToString(HexFormat.of().parseHex(f.md5()));
-                s3.putObject(r -> {
+                inSlot(() -> s3.putObject(r -> {
                     r.bucket(name).key(f.key()).contentType(f.headers().contentType()).contentMD5(md5)
                             .metadata(Map.of(Site.MD5_METADATA, f.md5()));
                     if (f.headers().cacheControl() != null) r.cacheControl(f.headers().cacheControl());
                     if (f.headers().contentEncoding() != null) r.contentEncoding(f.headers().contentEncoding());
                     if (acl != null) r.acl(acl);
-                }, RequestBody.fromContentProvider(() -> slice(body, 0, f.size(), f.md5()), f.size(), f.headers().contentType()));
+                }, RequestBody.fromContentProvider(() -> slice(body, 0, f.size(), f.md5()), f.size(), f.headers().contentType())));
             } finally {
                 if (body != f.path()) Files.deleteIfExists(body);
             }
         }
 
-        private void putInParts(Site.LocalFile f, Path body, String acl) throws IOException {
-            var created = s3.createMultipartUpload(r -> {
+        /**
+         * The parts of one file in parallel, each in a --concurrency slot (one 8 MiB stream is bound by one connection's
+         * pace and by latency; S3 takes parts in any order). The first part that fails for good cancels the others and
+         * aborts the upload.
+         */
+        private void putInParts(Site.LocalFile f, Path body, String acl) throws IOException, InterruptedException {
+            var created = inSlot(() -> s3.createMultipartUpload(r -> {
                 r.bucket(name).key(f.key()).contentType(f.headers().contentType()).metadata(Map.of(Site.MD5_METADATA, f.md5()));
                 if (f.headers().cacheControl() != null) r.cacheControl(f.headers().cacheControl());
                 if (f.headers().contentEncoding() != null) r.contentEncoding(f.headers().contentEncoding());
                 if (acl != null) r.acl(acl);
-            });
+            }));
             String uploadId = created.uploadId();
-            try (FileChannel channel = FileChannel.open(body, StandardOpenOption.READ)) {
-                List<CompletedPart> parts = new ArrayList<>();
-                long size = channel.size();
+            List<Future<CompletedPart>> sent = new ArrayList<>();
+            try {
+                long size = Files.size(body);
                 int number = 1;
                 for (long offset = 0; offset < size; offset += Site.PART_SIZE, number++) {
                     long length = Math.min(Site.PART_SIZE, size - offset);
                     long from = offset;
                     int partNumber = number;
                     String partMd5 = f.partMd5s().get(partNumber - 1);
-                    var etag = s3.uploadPart(r -> r.bucket(name).key(f.key()).uploadId(uploadId).partNumber(partNumber).contentLength(length)
-                                    .contentMD5(Base64.getEncoder().encodeToString(HexFormat.of().parseHex(partMd5))),
-                            RequestBody.fromContentProvider(() -> slice(body, from, length, partMd5), length, f.headers().contentType())).eTag();
-                    parts.add(CompletedPart.builder().partNumber(partNumber).eTag(etag).build());
+                    sent.add(parts.submit(() -> {
+                        String etag = inSlot(() -> s3.uploadPart(r -> r.bucket(name).key(f.key()).uploadId(uploadId).partNumber(partNumber)
+                                        .contentLength(length).contentMD5(Base64.getEncoder().encodeToString(HexFormat.of().parseHex(partMd5))),
+                                RequestBody.fromContentProvider(() -> slice(body, from, length, partMd5), length, f.headers().contentType())).eTag());
+                        return CompletedPart.builder().partNumber(partNumber).eTag(etag).build();
+                    }));
                 }
-                s3.completeMultipartUpload(r -> r.bucket(name).key(f.key()).uploadId(uploadId).multipartUpload(m -> m.parts(parts)));
-            } catch (RuntimeException | IOException e) {
+                List<CompletedPart> done = new ArrayList<>();
+                for (Future<CompletedPart> part : sent) {
+                    try {
+                        done.add(part.get());
+                    } catch (ExecutionException e) {
+                        if (e.getCause() instanceof RuntimeException r) throw r;
+                        throw new IOException(e.getCause());
+                    }
+                }
+                inSlot(() -> s3.completeMultipartUpload(r -> r.bucket(name).key(f.key()).uploadId(uploadId).multipartUpload(m -> m.parts(done))));
+            } catch (RuntimeException | IOException | InterruptedException e) {
+                sent.forEach(part -> part.cancel(true));
                 try {
                     s3.abortMultipartUpload(r -> r.bucket(name).key(f.key()).uploadId(uploadId));
                 } catch (SdkException ignored) {
@@ -2537,6 +2572,7 @@ class DeploySite implements Callable<Integer> {
         @Override
         public void close() {
             pool.shutdownNow();
+            parts.shutdownNow();
             s3.close();
         }
     }

@@ -159,13 +159,17 @@ class run {
         System.exit(anyFailure ? 1 : 0);
     }
 
-    /** bench/plan.java's section of results.md (between its markers), kept when this benchmark rewrites the file. */
+    /** The sections of bench/plan.java and bench/network.java in results.md (between their markers), kept when this benchmark rewrites the file. */
     static String planningSection(Path results) throws IOException {
         if (!Files.exists(results)) return "";
         String text = Files.readString(results, StandardCharsets.UTF_8);
-        int from = text.indexOf("<!-- plan:start -->");
-        int to = text.indexOf("<!-- plan:end -->");
-        return from >= 0 && to > from ? "\n" + text.substring(from, to + "<!-- plan:end -->".length()) + "\n" : "";
+        StringBuilder kept = new StringBuilder();
+        for (String name : List.of("plan", "network")) {
+            int from = text.indexOf("<!-- " + name + ":start -->");
+            int to = text.indexOf("<!-- " + name + ":end -->");
+            if (from >= 0 && to > from) kept.append("\n").append(text, from, to + ("<!-- " + name + ":end -->").length()).append("\n");
+        }
+        return kept.toString();
     }
 
     /** The settings whose results replace bench/results.*. */

@@ -313,6 +313,20 @@ final class S3FaultProxy implements AutoCloseable {
     }
 
     /** Forgets recorded requests and every fault rule; numbering starts again from 1. */
+    /** The network this proxy plays: a delay before each request is forwarded, and a pace for each request's body. */
+    private volatile Duration latency = Duration.ZERO;
+    private volatile long bytesPerSecond;
+
+    /**
+     * Puts a network between client and server (the benchmark's "CI runner" profile): every request waits
+     * {@code latency} before it is forwarded (a round trip to S3 before its first byte), and each request's body is
+     * sent at most at {@code bytesPerSecond} (one connection's pace; 0: no cap). Zero and 0 remove it.
+     */
+    void network(Duration latency, long bytesPerSecond) {
+        this.latency = latency;
+        this.bytesPerSecond = bytesPerSecond;
+    }
+
     synchronized void clear() {
         requests.clear();
         rules.clear();
@@ -535,6 +549,15 @@ final class S3FaultProxy implements AutoCloseable {
                     return;
                 }
             }
+            if (!latency.isZero()) {
+                try {
+                    Thread.sleep(latency.toMillis());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    ex.close();
+                    return;
+                }
+            }
             forward(ex, n, gen, call, target, method, started, fault);
         } catch (RuntimeException | IOException e) {
             ex.close();
@@ -595,7 +618,7 @@ final class S3FaultProxy implements AutoCloseable {
                 if (buffered != null) {
                     up.write(buffered);
                 } else if (length > 0) {
-                    copy(body, up, length);
+                    copy(body, up, length, bytesPerSecond);
                 }
                 up.flush();
             } catch (IOException e) {
@@ -644,7 +667,7 @@ final class S3FaultProxy implements AutoCloseable {
             } else if (answer.contentLength > 0) {
                 ex.sendResponseHeaders(answer.status, answer.contentLength);
                 try (OutputStream o = ex.getResponseBody()) {
-                    copy(down, o, answer.contentLength);
+                    copy(down, o, answer.contentLength, bytesPerSecond);
                 }
             } else {
                 ex.sendResponseHeaders(answer.status, 0); // chunked to the client
@@ -816,9 +839,11 @@ final class S3FaultProxy implements AutoCloseable {
         }
     }
 
-    private static void copy(InputStream in, OutputStream out, long length) throws IOException {
+    /** Copies length bytes, at most bytesPerSecond (0: as fast as they come). */
+    private static void copy(InputStream in, OutputStream out, long length, long bytesPerSecond) throws IOException {
         byte[] buf = new byte[65536];
         long left = length;
+        long start = System.nanoTime();
         while (left > 0) {
             int r = in.read(buf, 0, (int) Math.min(buf.length, left));
             if (r == -1) {
@@ -826,6 +851,18 @@ final class S3FaultProxy implements AutoCloseable {
             }
             out.write(buf, 0, r);
             left -= r;
+            if (bytesPerSecond > 0) {
+                long due = start + (long) ((length - left) * 1e9 / bytesPerSecond);
+                long wait = due - System.nanoTime();
+                if (wait > 0) {
+                    try {
+                        Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IOException("interrupted");
+                    }
+                }
+            }
         }
     }
 
