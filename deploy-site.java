@@ -1555,7 +1555,14 @@ class DeploySite implements Callable<Integer> {
 
         /** Maps with lower-cased keys and lists, whatever the parser gave. */
         private static Object plain(Object value) {
-            if (value instanceof com.electronwill.nightconfig.core.UnmodifiableConfig c) value = c.valueMap();
+            if (value instanceof com.electronwill.nightconfig.core.UnmodifiableConfig c) {
+                Map<String, Object> out = new TreeMap<>();
+                for (com.electronwill.nightconfig.core.UnmodifiableConfig.Entry e : c.entrySet()) {
+                    Object v = e.getValue();
+                    out.put(e.getKey().toLowerCase(Locale.ROOT), plain(v));
+                }
+                return out;
+            }
             if (value instanceof Map<?, ?> map) {
                 Map<String, Object> out = new TreeMap<>();
                 map.forEach((k, v) -> out.put(String.valueOf(k).toLowerCase(Locale.ROOT), plain(v)));
