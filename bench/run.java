@@ -91,6 +91,15 @@ class run {
     static Set<Integer> only = ALL_SCENARIOS;
     /** rclone and s3cmd are installed from Debian's packages when missing (as root): the comparison needs them. */
     static boolean install = true;
+    /**
+     * --network ci: a CI runner in the bucket's Region. 25 ms before each S3 request (a round trip to S3 and its first
+     * byte, tens of milliseconds), 85 MB/s a connection (S3's performance guidelines: about 85 to 90 MB/s a connection
+     * from EC2), 150 ms before each CloudFront request (a global API whose calls take hundreds of milliseconds).
+     */
+    static boolean ciNetwork;
+    static final Duration CI_S3_LATENCY = Duration.ofMillis(25);
+    static final long CI_BYTES_PER_SECOND = 85_000_000L;
+    static final Duration CI_CLOUDFRONT_LATENCY = Duration.ofMillis(150);
     static Path resultsDir;
 
     static Path repo;
@@ -174,7 +183,7 @@ class run {
 
     /** The settings whose results replace bench/results.*. */
     static boolean defaults() {
-        return runs == 3 && invalidationRuns == 5 && scale == 1.0 && only.equals(ALL_SCENARIOS);
+        return runs == 3 && invalidationRuns == 5 && scale == 1.0 && only.equals(ALL_SCENARIOS) && !ciNetwork;
     }
 
     static void parse(String[] args) {
@@ -187,6 +196,14 @@ class run {
                 case "--only" -> only = scenarios(args[++i]);
                 case "--no-install" -> install = false;
                 case "--results" -> resultsDir = Path.of(args[++i]).toAbsolutePath();
+                case "--network" -> {
+                    String profile = args[++i];
+                    if (!profile.equals("ci") && !profile.equals("none")) {
+                        System.err.println("bench: --network takes ci or none");
+                        System.exit(2);
+                    }
+                    ciNetwork = profile.equals("ci");
+                }
                 case "-h", "--help" -> {
                     System.out.println("""
                             usage: ./jbang bench/run.java [--runs N] [--invalidation-runs N] [--scale F] [--only LIST] [--no-install] [--results DIR]
@@ -200,7 +217,9 @@ class run {
                               --no-install           do not apt-get install rclone and s3cmd when they are missing (as root
                                                      it does by default; without them their columns are not run)
                               --results DIR          where results.json and results.md go (default bench/ for default
-                                                     settings, bench/out/ otherwise)""");
+                                                     settings, bench/out/ otherwise)
+                              --network ci           every tool behind a CI runner's network: 25 ms before each S3
+                                                     request, 85 MB/s a connection, 150 ms before each CloudFront request""");
                     System.exit(0);
                 }
                 default -> {
@@ -276,7 +295,7 @@ class run {
         m.put("date", DateTimeFormatter.ISO_INSTANT.format(Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)));
         m.put("command", "./jbang bench/run.java" + (defaults() ? "" : " --runs " + runs + " --invalidation-runs " + invalidationRuns
                 + " --scale " + scale + (only.equals(ALL_SCENARIOS) ? "" : " --only "
-                + new TreeSet<>(only).stream().map(String::valueOf).collect(Collectors.joining(",")))));
+                + new TreeSet<>(only).stream().map(String::valueOf).collect(Collectors.joining(","))) + (ciNetwork ? " --network ci" : "")));
         m.put("nproc", capture(List.of("nproc")).trim());
         m.put("memory", memTotal());
         m.put("kernel", capture(List.of("uname", "-sr")).trim());
@@ -347,6 +366,12 @@ class run {
         moto = SeedableMoto.start(repo.resolve("bench/seedable_moto.py"), logs.resolve("moto.log"));
         proxy = S3FaultProxy.start(moto.endpoint());
         cloudFront = CloudFrontEmulator.start();
+        if (ciNetwork) {
+            proxy.network(CI_S3_LATENCY, CI_BYTES_PER_SECOND);
+            cloudFront.latency(CI_CLOUDFRONT_LATENCY);
+            System.err.println("bench: network profile ci: " + CI_S3_LATENCY.toMillis() + " ms a S3 request, " + CI_BYTES_PER_SECOND / 1_000_000
+                    + " MB/s a connection, " + CI_CLOUDFRONT_LATENCY.toMillis() + " ms a CloudFront request");
+        }
         motoPid = moto.pid();
         Map<String, String> e = new LinkedHashMap<>();
         e.put("AWS_ACCESS_KEY_ID", ACCESS_KEY);

@@ -279,6 +279,13 @@ final class CloudFrontEmulator implements AutoCloseable {
         return List.copyOf(distributions.values());
     }
 
+    /** A delay before each request is handled: CloudFront's latency as a CI runner sees it (the benchmark's profile). */
+    private volatile Duration latency = Duration.ZERO;
+
+    void latency(Duration d) {
+        latency = d;
+    }
+
     /** Delay from creation to Completed for invalidations created from now on (default 0). */
     synchronized CloudFrontEmulator completionDelay(Duration d) {
         if (d == null || d.isNegative()) {
@@ -390,6 +397,13 @@ final class CloudFrontEmulator implements AutoCloseable {
 
     private void handle(HttpExchange ex) throws IOException {
         Instant arrived = Instant.now();
+        if (!latency.isZero()) {
+            try {
+                Thread.sleep(latency.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         String method = ex.getRequestMethod();
         String rawPath = ex.getRequestURI().getRawPath();
         String query = ex.getRequestURI().getRawQuery();
