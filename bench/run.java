@@ -547,7 +547,9 @@ class run {
         m.motoCpu = motoPid > 0 ? cpuSeconds(motoPid) - motoCpu0 : -1;
         for (S3FaultProxy.Request r : proxy.requests()) {
             m.requests.merge(kindOf(r), 1L, Long::sum);
-            if (r.operation().equals("PutObject") || r.operation().equals("CompleteMultipartUpload")) {
+            // deploy-site's pending record (.deploy-site/) is its own bookkeeping, counted as a request, not as a site object.
+            boolean ownRecord = r.key() != null && r.key().startsWith(".deploy-site/");
+            if ((r.operation().equals("PutObject") || r.operation().equals("CompleteMultipartUpload")) && !ownRecord) {
                 m.uploads++;
                 if (r.key() != null) m.uploadedKeys.add(r.key());
             }
