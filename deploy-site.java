@@ -375,7 +375,7 @@ class DeploySite implements Callable<Integer> {
             Site.Cdn cdn = ready.cdn();
             cdnNotes.forEach(log::note);
             Instant now = Instant.now();
-            Map<String, String> statuses = statuses(cloudFront, Site.invalidationsToCheck(records, now));
+            Map<String, String> statuses = statuses(cloudFront, Site.invalidationsToCheck(records, now), log);
 
             // Decide: the whole run, or why it must not start.
             Site.Deployment deployment = Site.deployment(source.toString(), where, plan, records, statuses, cdn,
@@ -536,8 +536,11 @@ class DeploySite implements Callable<Integer> {
         return new Site.Cdn(distribution.id(), originPath);
     }
 
-    /** The status of each invalidation ("DISTRIBUTION/ID") that orphans wait for; none without CloudFront (--no-invalidate). */
-    private static Map<String, String> statuses(Invalidations.CloudFront cloudFront, Set<String> ids) {
+    /**
+     * The status of each invalidation ("DISTRIBUTION/ID") that orphans wait for; none without CloudFront (--no-invalidate).
+     * A status that cannot be read (AccessDenied: a policy from before orphans waited) keeps those orphans, with a warning.
+     */
+    private static Map<String, String> statuses(Invalidations.CloudFront cloudFront, Set<String> ids, Invalidations.Log log) {
         Map<String, String> statuses = new TreeMap<>();
         if (cloudFront == null) return statuses;
         for (String id : ids) {
@@ -546,8 +549,14 @@ class DeploySite implements Callable<Integer> {
                 statuses.put(id, cloudFront.status(id.substring(0, slash), id.substring(slash + 1)));
             } catch (AwsServiceException e) {
                 String code = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
-                if (!"NoSuchInvalidation".equals(code) && !"NoSuchDistribution".equals(code)) throw e;
-                statuses.put(id, code);
+                if ("NoSuchInvalidation".equals(code) || "NoSuchDistribution".equals(code)) {
+                    statuses.put(id, code);
+                } else if (e.statusCode() == 403) {
+                    log.warn("cannot read invalidation " + id + " (" + code + "): the orphaned assets waiting for it are kept; "
+                            + "grant cloudfront:GetInvalidation to delete them");
+                } else {
+                    throw e;
+                }
             }
         }
         return statuses;

@@ -324,6 +324,12 @@ class DeploySiteScenarioTest {
 
         cloudFront.completeAll();
         cloudFront.completionDelay(Duration.ZERO);
+        cloudFront.inject("GetInvalidation", CloudFrontEmulator.Fault.error(403, "AccessDenied", "not allowed"), 1);
+        Run denied = deploy("--delete-grace", "1s", site.toString(), "s3://" + BUCKET);
+        assertEquals(0, denied.code, "a policy without GetInvalidation keeps the orphans: " + denied);
+        assertTrue(denied.err.contains("warning: cannot read invalidation") && denied.err.contains("cloudfront:GetInvalidation"), denied.err);
+        assertTrue(siteKeys().contains("css/v1.css"), denied.toString());
+
         Run late = deploy("--delete-grace", "1s", site.toString(), "s3://" + BUCKET);
         assertEquals(0, late.code, late.toString());
         assertSameContent(localSite(""), bucket());
