@@ -160,6 +160,7 @@ class run {
             Files.createDirectories(resultsDir);
             Files.writeString(resultsDir.resolve("results.json"), report.json());
             Files.writeString(resultsDir.resolve("results.md"), report.markdown() + planningSection(resultsDir.resolve("results.md")));
+            if (ciNetwork && runs == 3 && scale == 1.0) writeNetworkSection(repo.resolve("bench/results.md"), report.markdown());
             System.out.println("wrote " + repo.relativize(resultsDir.resolve("results.json")) + " and "
                     + repo.relativize(resultsDir.resolve("results.md")) + "; logs of every run in " + repo.relativize(logs));
         } finally {
@@ -168,12 +169,25 @@ class run {
         System.exit(anyFailure ? 1 : 0);
     }
 
-    /** The sections of bench/plan.java and bench/network.java in results.md (between their markers), kept when this benchmark rewrites the file. */
+    /** A --network ci run's results, as a section of bench/results.md beside the default run's (its headings one level down). */
+    static void writeNetworkSection(Path results, String markdown) throws IOException {
+        String body = markdown.replaceFirst("# Benchmark results\n\n", "").replaceAll("(?m)^## ", "### ");
+        String section = "<!-- network-ci:start -->\n## Under a CI runner's network (`--network ci`)\n\n" + body + "\n<!-- network-ci:end -->\n";
+        String text = Files.exists(results) ? Files.readString(results, StandardCharsets.UTF_8) : "";
+        int from = text.indexOf("<!-- network-ci:start -->");
+        int to = text.indexOf("<!-- network-ci:end -->");
+        text = from >= 0 && to > from ? text.substring(0, from) + section + text.substring(to + "<!-- network-ci:end -->\n".length())
+                : text + "\n" + section;
+        Files.writeString(results, text, StandardCharsets.UTF_8);
+        System.out.println("wrote its section of bench/results.md");
+    }
+
+    /** The sections of bench/plan.java, bench/network.java and --network ci in results.md (between their markers), kept when this benchmark rewrites the file. */
     static String planningSection(Path results) throws IOException {
         if (!Files.exists(results)) return "";
         String text = Files.readString(results, StandardCharsets.UTF_8);
         StringBuilder kept = new StringBuilder();
-        for (String name : List.of("plan", "network")) {
+        for (String name : List.of("plan", "network", "network-ci")) {
             int from = text.indexOf("<!-- " + name + ":start -->");
             int to = text.indexOf("<!-- " + name + ":end -->");
             if (from >= 0 && to > from) kept.append("\n").append(text, from, to + ("<!-- " + name + ":end -->").length()).append("\n");
