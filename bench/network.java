@@ -43,15 +43,23 @@ class network {
         Path work = Files.createTempDirectory("deploy-network-");
         Path site = work.resolve("public");
         for (int i = 0; i < files; i++) generate(site.resolve("big" + i + ".bin"), sizeMb * 1024L * 1024L, 20261130L + i);
-        System.out.printf(Locale.ROOT, "%d file(s) of %d MB; every S3 request %d ms late; %.0f MB/s a connection; %d run(s)%n",
-                files, sizeMb, latencyMs, pace / 1e6, runs);
+        System.out.printf(Locale.ROOT, "%d file(s) of %d MB; every S3 request %d ms late; %.0f MB/s a connection; %d run(s)%s%n",
+                files, sizeMb, latencyMs, pace / 1e6, runs, o.containsKey("--https") ? "; HTTPS" : "");
         Map<String, List<Double>> totals = new LinkedHashMap<>();
         Map<String, List<Double>> uploads = new LinkedHashMap<>();
         List<Double> ratios = new ArrayList<>();
         List<Double> uploadRatios = new ArrayList<>();
-        try (LocalServers.Moto moto = LocalServers.Moto.start(); S3FaultProxy proxy = S3FaultProxy.start(moto.endpoint())) {
-            var env = LocalServers.cleanEnvironment(Map.of("AWS_ACCESS_KEY_ID", "x", "AWS_SECRET_ACCESS_KEY", "y", "AWS_REGION", "us-east-1",
+        boolean https = o.containsKey("--https");
+        try (LocalServers.Moto moto = LocalServers.Moto.start();
+             S3FaultProxy proxy = https ? S3FaultProxy.startHttps(moto.endpoint(), work.resolve("tls")) : S3FaultProxy.start(moto.endpoint())) {
+            Map<String, String> extra = new LinkedHashMap<>(Map.of("AWS_ACCESS_KEY_ID", "x", "AWS_SECRET_ACCESS_KEY", "y", "AWS_REGION", "us-east-1",
                     "AWS_DEFAULT_REGION", "us-east-1", "AWS_ENDPOINT_URL_S3", proxy.endpoint().toString(), "CI", "true"));
+            if (https) {
+                // Every tool trusts the proxy's certificate: the SDK through Java's trust store, the AWS CLI through its CA bundle.
+                extra.put("JAVA_TOOL_OPTIONS", "-Djavax.net.ssl.trustStore=" + proxy.trustStore() + " -Djavax.net.ssl.trustStorePassword=changeit");
+                extra.put("AWS_CA_BUNDLE", proxy.caPem().toString());
+            }
+            var env = LocalServers.cleanEnvironment(extra);
             proxy.network(Duration.ofMillis(latencyMs), pace);
             List<String> tools = new ArrayList<>(List.of("deploy-site", "deploy-site --concurrency 1"));
             if (o.containsKey("--also")) tools.add("deploy-site " + o.get("--also"));
@@ -65,8 +73,8 @@ class network {
                     List<String> command = new ArrayList<>();
                     if (tool.startsWith("deploy-site")) {
                         command.addAll(List.of(LocalServers.repoRoot().resolve("jbang").toString(), "deploy-site", "-v", "--no-invalidate"));
-                        String extra = tool.substring("deploy-site".length()).strip();
-                        if (!extra.isEmpty()) command.addAll(List.of(extra.split(" ")));
+                        String options = tool.substring("deploy-site".length()).strip();
+                        if (!options.isEmpty()) command.addAll(List.of(options.split(" ")));
                         command.addAll(List.of(site.toString(), "s3://" + bucket));
                     } else {
                         command.addAll(List.of("aws", "s3", "cp", "--recursive", "--quiet", "--endpoint-url", proxy.endpoint().toString(),
@@ -141,7 +149,10 @@ class network {
 
     static Map<String, String> options(String[] args) {
         Map<String, String> o = new LinkedHashMap<>();
-        for (int i = 0; i + 1 < args.length; i += 2) o.put(args[i], args[i + 1]);
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--https")) o.put("--https", "");
+            else if (i + 1 < args.length) o.put(args[i], args[++i]);
+        }
         return o;
     }
 }

@@ -12,6 +12,8 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
@@ -179,14 +181,25 @@ final class S3FaultProxy implements AutoCloseable {
     private int generation; // bumped by clear(): requests that arrived before it are not recorded
     private volatile Consumer<Request> listener;
 
-    private S3FaultProxy(URI upstream, int port) throws IOException {
+    /** With TLS: the folder holding the proxy's self-signed certificate (ca.pem) and a trust store with it (trust.p12). */
+    private final Path tls;
+
+    private S3FaultProxy(URI upstream, int port, Path tls) throws IOException {
         if (!"http".equalsIgnoreCase(upstream.getScheme()) || upstream.getHost() == null) {
             throw new IllegalArgumentException("upstream must be http://HOST:PORT, not " + upstream);
         }
         this.upstream = upstream;
         this.upstreamHost = upstream.getHost();
         this.upstreamPort = upstream.getPort() == -1 ? 80 : upstream.getPort();
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), port), 256);
+        this.tls = tls;
+        InetSocketAddress address = new InetSocketAddress(InetAddress.getByName("127.0.0.1"), port);
+        if (tls == null) {
+            server = HttpServer.create(address, 256);
+        } else {
+            com.sun.net.httpserver.HttpsServer https = com.sun.net.httpserver.HttpsServer.create(address, 256);
+            https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(selfSigned(tls)));
+            server = https;
+        }
         AtomicInteger n = new AtomicInteger();
         executor = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "s3-fault-proxy-" + n.incrementAndGet());
@@ -205,9 +218,67 @@ final class S3FaultProxy implements AutoCloseable {
         return start(upstream, 0);
     }
 
+    /**
+     * The proxy serving HTTPS (TLS ends here; moto is still reached over HTTP), with a certificate for 127.0.0.1 made by
+     * keytool in {@code dir}: clients trust {@link #caPem()} (AWS_CA_BUNDLE, rclone's --ca-cert) or {@link #trustStore()}
+     * (Java's javax.net.ssl.trustStore, password "changeit"). Over HTTPS the AWS SDKs send bodies unsigned, as to AWS.
+     */
+    static S3FaultProxy startHttps(URI upstream, Path dir) {
+        try {
+            return new S3FaultProxy(upstream, 0, dir);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot start the S3 fault proxy with TLS: " + e, e);
+        }
+    }
+
+    Path caPem() {
+        return tls.resolve("ca.pem");
+    }
+
+    Path trustStore() {
+        return tls.resolve("trust.p12");
+    }
+
+    /** A key pair and certificate for 127.0.0.1 (keytool, valid 2 days), its PEM and a trust store holding it. */
+    private static javax.net.ssl.SSLContext selfSigned(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Path keys = dir.resolve("keys.p12");
+        String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+        Files.deleteIfExists(keys);
+        Files.deleteIfExists(dir.resolve("trust.p12"));
+        for (List<String> command : List.of(
+                List.of(keytool, "-genkeypair", "-alias", "proxy", "-keyalg", "RSA", "-keysize", "2048", "-validity", "2",
+                        "-dname", "CN=127.0.0.1", "-ext", "SAN=ip:127.0.0.1", "-keystore", keys.toString(), "-storetype", "PKCS12",
+                        "-storepass", "changeit", "-keypass", "changeit"),
+                List.of(keytool, "-exportcert", "-rfc", "-alias", "proxy", "-keystore", keys.toString(), "-storepass", "changeit",
+                        "-file", dir.resolve("ca.pem").toString()),
+                List.of(keytool, "-importcert", "-noprompt", "-alias", "proxy", "-file", dir.resolve("ca.pem").toString(),
+                        "-keystore", dir.resolve("trust.p12").toString(), "-storetype", "PKCS12", "-storepass", "changeit"))) {
+            try {
+                Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+                String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                if (p.waitFor() != 0) throw new IOException("keytool failed: " + output);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", e);
+            }
+        }
+        try (InputStream in = Files.newInputStream(keys)) {
+            java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
+            store.load(in, "changeit".toCharArray());
+            javax.net.ssl.KeyManagerFactory managers = javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+            managers.init(store, "changeit".toCharArray());
+            javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+            context.init(managers.getKeyManagers(), null, null);
+            return context;
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IOException("cannot load the proxy's key: " + e, e);
+        }
+    }
+
     static S3FaultProxy start(URI upstream, int port) {
         try {
-            return new S3FaultProxy(upstream, port);
+            return new S3FaultProxy(upstream, port, null);
         } catch (IOException e) {
             throw new IllegalStateException("cannot start the S3 fault proxy: " + e, e);
         }
@@ -215,7 +286,7 @@ final class S3FaultProxy implements AutoCloseable {
 
     /** {@code http://127.0.0.1:PORT}: give it to the client as its endpoint, with path-style addressing. */
     URI endpoint() {
-        return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+        return URI.create((tls == null ? "http" : "https") + "://127.0.0.1:" + server.getAddress().getPort());
     }
 
     URI upstream() {
