@@ -2346,8 +2346,7 @@ class DeploySite implements Callable<Integer> {
         /** Rewrites the equivalents when they changed (not in a dry run: nothing is written there). */
         void putEquivalents(String key, Map<String, Site.Equivalent> before, Map<String, Site.Equivalent> now) {
             if (before.equals(now)) return;
-            s3.putObject(r -> r.bucket(name).key(key).contentType("text/plain; charset=utf-8").cacheControl("no-store"),
-                    RequestBody.fromString(Site.equivalentsText(now), StandardCharsets.UTF_8));
+            putText(key, Site.equivalentsText(now));
         }
 
         /** Writes the record of this run, if it has one; without it no upload starts. */
@@ -2364,8 +2363,13 @@ class DeploySite implements Callable<Integer> {
         }
 
         private void put(Site.Pending p) {
-            s3.putObject(r -> r.bucket(name).key(p.key()).contentType("text/plain; charset=utf-8").cacheControl("no-store"),
-                    RequestBody.fromString(p.text(), StandardCharsets.UTF_8));
+            putText(p.key(), p.text());
+        }
+
+        /** One of deploy-site's own objects under .deploy-site/: plain text, never cached. */
+        private void putText(String key, String text) {
+            s3.putObject(r -> r.bucket(name).key(key).contentType("text/plain; charset=utf-8").cacheControl("no-store"),
+                    RequestBody.fromString(text, StandardCharsets.UTF_8));
         }
 
         /** The end of a run: this run's record rewritten (or removed), the records it replaces removed. */
