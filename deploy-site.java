@@ -13,7 +13,7 @@
 //DEPS org.slf4j:slf4j-nop:1.7.36
 //DEPS com.electronwill.night-config:toml:3.8.3
 //DEPS org.yaml:snakeyaml:2.4
-//JAVA_OPTIONS -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto
+//JAVA_OPTIONS -XX:Tier4InvocationThreshold=50000 -XX:Tier4MinInvocationThreshold=20000 -XX:Tier4CompileThreshold=60000 -XX:Tier4BackEdgeThreshold=200000 -XX:+UseSerialGC -Xshare:auto
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -97,6 +97,7 @@ import software.amazon.awssdk.services.cloudfront.CloudFrontClientBuilder;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.MetadataDirective;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
@@ -355,8 +356,11 @@ class DeploySite implements Callable<Integer> {
                 cloudFront -> findDistribution(cloudFront, where, cdnNotes::add))) {
             ready.timeInto(phases);
 
-            // Gather: the local site, the bucket, what earlier runs left owed or kept, the distribution.
-            List<Site.LocalFile> local = Local.scan(source, where.prefix(), includeHidden, excludes, inScope, rules);
+            // Gather: the local site (its names first: they say where the listing is cut into ranges listed in parallel),
+            // the bucket, what earlier runs left owed or kept, the distribution.
+            List<Local.Found> found = Local.walk(source, where.prefix(), includeHidden, excludes, inScope);
+            ready.listFrom(Site.listingCuts(found.stream().map(Local.Found::key).toList(), concurrency));
+            List<Site.LocalFile> local = Local.hash(found, rules);
             phases.done("hash");
             Bucket bucket = ready.bucket();
             List<Site.RemoteObject> listing = ready.listing();
@@ -1213,6 +1217,35 @@ class DeploySite implements Callable<Integer> {
             return listing.stream().map(RemoteObject::key).filter(k -> isRecord(k, prefix)).toList();
         }
 
+        /** S3's listing order: by the keys' UTF-8 bytes, which is the order of their code points (Java's compareTo is UTF-16's). */
+        static final Comparator<String> S3_ORDER = (a, b) -> {
+            int i = 0, j = 0;
+            while (i < a.length() && j < b.length()) {
+                int x = a.codePointAt(i), y = b.codePointAt(j);
+                if (x != y) return Integer.compare(x, y);
+                i += Character.charCount(x);
+                j += Character.charCount(y);
+            }
+            return Integer.compare(a.length() - i, b.length() - j);
+        };
+
+        /** Keys a ListObjectsV2 page holds at most. */
+        static final int LIST_PAGE = 1000;
+
+        /**
+         * Where the bucket's listing is cut into ranges that are listed in parallel: after every 1,000th local key (S3's
+         * order), so that while the bucket holds the site each range is one full page and the listing costs the one
+         * pass's requests (each remote-only key in a range can cost that range one more); none when the site fits in one
+         * page or only one request may run at a time (--concurrency 1): then the listing is one pass.
+         */
+        static List<String> listingCuts(Collection<String> localKeys, int concurrency) {
+            if (concurrency < 2 || localKeys.size() <= LIST_PAGE) return List.of();
+            List<String> sorted = localKeys.stream().distinct().sorted(S3_ORDER).toList();
+            List<String> cuts = new ArrayList<>();
+            for (int end = LIST_PAGE; end < sorted.size(); end += LIST_PAGE) cuts.add(sorted.get(end - 1));
+            return cuts;
+        }
+
         /** The listing without deploy-site's own folder: what the site holds. */
         static List<RemoteObject> siteObjects(List<RemoteObject> listing, String prefix) {
             return listing.stream().filter(r -> !r.key().startsWith(prefix + RESERVED)).toList();
@@ -1880,18 +1913,24 @@ class DeploySite implements Callable<Integer> {
         private Local() {
         }
 
-        /**
-         * Every regular file under the root, hashed in parallel on every core. Hidden files are skipped except .well-known/;
-         * a symbolic link is followed when it stays inside the root, and one that leaves it fails the scan, naming it.
-         */
-        static List<Site.LocalFile> scan(Path root, String prefix, boolean includeHidden, List<String> excludes, Site.Rules rules,
-                                         Invalidations.Log log) throws IOException {
-            return scan(root, prefix, includeHidden, excludes, relative -> true, rules);
+        /** A file found under the source, not read yet: its key, its path relative to the source (NFC) and the file. */
+        record Found(String key, String relative, Path file) {
         }
 
-        /** The scan, limited to the files a Hugo target's include/exclude keep. */
+        /** Every file the walk finds, hashed: {@link #walk}, then {@link #hash(List, Site.Rules)}. */
         static List<Site.LocalFile> scan(Path root, String prefix, boolean includeHidden, List<String> excludes, Predicate<String> inScope,
                                          Site.Rules rules) throws IOException {
+            return hash(walk(root, prefix, includeHidden, excludes, inScope), rules);
+        }
+
+        /**
+         * Every regular file under the root, by name only (the listing's cuts come from these keys while the files are
+         * hashed). Hidden files are skipped except .well-known/; a symbolic link is followed when it stays inside the
+         * root, and one that leaves it fails the walk, naming it; so do names that are not UTF-8. {@code inScope} keeps
+         * the files a Hugo target's include/exclude keep.
+         */
+        static List<Found> walk(Path root, String prefix, boolean includeHidden, List<String> excludes, Predicate<String> inScope)
+                throws IOException {
             if (root == null || !Files.exists(root)) {
                 throw new Invalidations.UsageError("source " + root + " does not exist");
             }
@@ -1957,11 +1996,17 @@ class DeploySite implements Callable<Integer> {
                         + notUtf8.stream().map(n -> n.replace('\uFFFD', '?')).collect(Collectors.joining(", "))
                         + "; rename them; nothing was uploaded");
             }
-            return found.parallelStream().map(f -> {
+            return found.stream().map(f -> {
                 String rel = Normalizer.normalize(f[0], Normalizer.Form.NFC);
-                Site.Headers headers = rules.headersFor(rel);
-                return hash(prefix + rel, Path.of(f[1]), headers, Site.isEntryPoint(rel));
-            }).sorted(Comparator.comparing(Site.LocalFile::key)).toList();
+                return new Found(prefix + rel, rel, Path.of(f[1]));
+            }).toList();
+        }
+
+        /** The files hashed in parallel on every core, sorted by key. */
+        static List<Site.LocalFile> hash(List<Found> found, Site.Rules rules) {
+            return found.parallelStream()
+                    .map(f -> hash(f.key(), f.file(), rules.headersFor(f.relative()), Site.isEntryPoint(f.relative())))
+                    .sorted(Comparator.comparing(Site.LocalFile::key)).toList();
         }
 
         /**
@@ -2109,6 +2154,8 @@ class DeploySite implements Callable<Integer> {
             return t;
         });
         private CompletableFuture<Bucket> bucket;
+        /** Where to cut the listing: known once the local files are found (see {@link #listFrom}). */
+        private final CompletableFuture<List<String>> cuts = new CompletableFuture<>();
         private CompletableFuture<List<Site.RemoteObject>> listing;
         private CompletableFuture<Invalidations.CloudFront> cloudFront;
         private CompletableFuture<Site.Cdn> cdn;
@@ -2117,10 +2164,15 @@ class DeploySite implements Callable<Integer> {
                             java.util.function.Function<Invalidations.CloudFront, Site.Cdn> findDistribution) {
             Remote r = new Remote();
             r.bucket = r.async(connectBucket);
-            r.listing = r.bucket.thenApplyAsync(b -> b.list(prefix), r.threads);
+            r.listing = r.bucket.thenCombineAsync(r.cuts, (b, cuts) -> b.list(prefix, cuts), r.threads);
             r.cloudFront = connectCloudFront == null ? CompletableFuture.completedFuture(null) : r.async(connectCloudFront);
             r.cdn = r.cloudFront.thenApplyAsync(c -> c == null ? null : findDistribution.apply(c), r.threads);
             return r;
+        }
+
+        /** Starts the listing (as soon as the S3 client is ready), in the ranges {@code cuts} make (none: one pass). */
+        void listFrom(List<String> cuts) {
+            this.cuts.complete(cuts);
         }
 
         /** Notes in {@code phases} when each background step finished (shown by --verbose). */
@@ -2245,12 +2297,51 @@ class DeploySite implements Callable<Integer> {
             }
         }
 
-        /** One ListObjectsV2 pass: 1,000 keys a request, with size and ETag. */
-        List<Site.RemoteObject> list(String prefix) {
-            List<Site.RemoteObject> objects = new ArrayList<>();
-            for (var page : s3.listObjectsV2Paginator(r -> r.bucket(name).prefix(prefix))) {
-                for (var o : page.contents()) objects.add(new Site.RemoteObject(o.key(), o.size(), o.eTag()));
+        /**
+         * Every object under the prefix with its size and ETag, in S3's order: the ranges (start, cut 1], (cut 1, cut 2],
+         * ..., (last cut, end) listed in parallel, each in ListObjectsV2 pages of 1,000 keys; no cuts: one pass.
+         */
+        List<Site.RemoteObject> list(String prefix, List<String> cuts) {
+            List<Future<List<Site.RemoteObject>>> ranges = new ArrayList<>();
+            for (int i = 0; i <= cuts.size(); i++) {
+                String after = i == 0 ? null : cuts.get(i - 1);
+                String upTo = i == cuts.size() ? null : cuts.get(i);
+                ranges.add(cuts.isEmpty() ? CompletableFuture.completedFuture(listRange(prefix, after, upTo))
+                        : pool.submit(() -> listRange(prefix, after, upTo)));
             }
+            List<Site.RemoteObject> objects = new ArrayList<>();
+            try {
+                for (Future<List<Site.RemoteObject>> range : ranges) objects.addAll(range.get());
+            } catch (ExecutionException e) {
+                ranges.forEach(r -> r.cancel(true));
+                if (e.getCause() instanceof RuntimeException cause) throw cause;
+                throw new java.util.concurrent.CompletionException(e.getCause());
+            } catch (InterruptedException e) {
+                ranges.forEach(r -> r.cancel(true));
+                Thread.currentThread().interrupt();
+                throw new java.util.concurrent.CancellationException("interrupted while listing");
+            }
+            return objects;
+        }
+
+        /** The objects after {@code after} up to and including {@code upTo} (null: from the start, to the end). */
+        private List<Site.RemoteObject> listRange(String prefix, String after, String upTo) {
+            List<Site.RemoteObject> objects = new ArrayList<>();
+            String token = null;
+            do {
+                String continuation = token;
+                ListObjectsV2Response page = s3.listObjectsV2(r -> {
+                    r.bucket(name).prefix(prefix);
+                    if (continuation != null) r.continuationToken(continuation);
+                    else if (after != null) r.startAfter(after);
+                });
+                for (var o : page.contents()) {
+                    if (upTo != null && Site.S3_ORDER.compare(o.key(), upTo) > 0) return objects;
+                    objects.add(new Site.RemoteObject(o.key(), o.size(), o.eTag()));
+                }
+                if (upTo != null && !objects.isEmpty() && objects.get(objects.size() - 1).key().equals(upTo)) return objects;
+                token = Boolean.TRUE.equals(page.isTruncated()) ? page.nextContinuationToken() : null;
+            } while (token != null);
             return objects;
         }
 

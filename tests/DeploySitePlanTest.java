@@ -434,4 +434,52 @@ class DeploySitePlanTest {
             Files.delete(stored);
         }
     }
+
+    // ---------------------------------------------------------------- where the listing is cut
+
+    static List<String> keys(int n) {
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; i < n; i++) keys.add(String.format("p/%05d.html", i));
+        return keys;
+    }
+
+    @ParameterizedTest(name = "{0} local keys, --concurrency {1}: cuts after the keys numbered {2}")
+    @CsvSource(delimiter = ';', value = {
+            "0; 16; ''", "1; 16; ''", "1000; 16; ''", "1001; 16; 999", "2000; 16; 999", "2001; 16; 999 1999",
+            "30000; 16; 999 1999 2999 3999 4999 5999 6999 7999 8999 9999 10999 11999 12999 13999 14999 15999 16999 17999 18999 19999 20999 21999 22999 23999 24999 25999 26999 27999 28999",
+            "30000; 1; ''", "1001; 2; 999"})
+    void theListingIsCutAfterEveryThousandthLocalKey(int n, int concurrency, String expected) {
+        List<String> local = keys(n);
+        java.util.Collections.shuffle(local, new java.util.Random(n));
+        List<String> want = expected.isBlank() ? List.of()
+                : Arrays.stream(expected.split(" ")).map(i -> String.format("p/%05d.html", Integer.parseInt(i))).toList();
+        assertEquals(want, DeploySite.Site.listingCuts(local, concurrency));
+    }
+
+    @Test
+    void cutsFollowS3sOrderNotJavas() {
+        List<String> local = new ArrayList<>(keys(999));
+        local.add("\uFF5E.html".translateEscapes());     // U+FF5E: after the emoji in Java's UTF-16 order, before it in UTF-8
+        local.add("\uD83D\uDE00.html".translateEscapes());
+        List<String> cuts = DeploySite.Site.listingCuts(local, 4);
+        assertEquals(List.of("\uFF5E.html".translateEscapes()), cuts, "the 1,000th of 1,001 keys in S3's order");
+    }
+
+    @Test
+    void s3OrderIsTheOrderOfTheUtf8Bytes() {
+        java.util.Random random = new java.util.Random(20261130);
+        int[] alphabet = {'a', 'z', '/', '.', 0x7F, 0xE9, 0x7FF, 0x800, 0xD7FF, 0xE000, 0xFF5E, 0xFFFF, 0x10000, 0x1F600, 0x10FFFF};
+        for (int trial = 0; trial < 20_000; trial++) {
+            String a = randomKey(random, alphabet), b = randomKey(random, alphabet);
+            int bytes = Integer.signum(Arrays.compareUnsigned(a.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    b.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            assertEquals(bytes, Integer.signum(DeploySite.Site.S3_ORDER.compare(a, b)), a + " vs " + b);
+        }
+    }
+
+    static String randomKey(java.util.Random random, int[] alphabet) {
+        StringBuilder s = new StringBuilder();
+        for (int i = random.nextInt(5); i > 0; i--) s.appendCodePoint(alphabet[random.nextInt(alphabet.length)]);
+        return s.toString();
+    }
 }

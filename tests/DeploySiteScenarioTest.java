@@ -883,6 +883,12 @@ class DeploySiteScenarioTest {
         assertEquals(0, again.code, again.toString());
         assertEquals(java.util.Set.of("ListObjectsV2"), new java.util.HashSet<>(proxy.operations()), proxy.operations().toString());
         assertEquals(3, proxy.count("ListObjectsV2"), "2,108 objects: 3 pages");
+        assertEquals(2, proxy.requests("ListObjectsV2").stream().filter(r -> r.rawQuery().contains("start-after=")).count(),
+                "listed as 3 ranges in parallel, cut after the 1,000th and the 2,000th local key");
+        proxy.clear();
+        assertEquals(0, deploy("--no-invalidate", "--concurrency", "1", site.toString(), "s3://" + BUCKET).code);
+        assertEquals(3, proxy.count("ListObjectsV2"), "one pass with --concurrency 1");
+        assertTrue(proxy.requests("ListObjectsV2").stream().noneMatch(r -> r.rawQuery().contains("start-after=")), "one pass");
     }
 
     @Test
