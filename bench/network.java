@@ -47,6 +47,8 @@ class network {
                 files, sizeMb, latencyMs, pace / 1e6, runs, o.containsKey("--https") ? "; HTTPS" : "");
         Map<String, List<Double>> totals = new LinkedHashMap<>();
         Map<String, List<Double>> uploads = new LinkedHashMap<>();
+        Map<String, List<Double>> motoCpu = new LinkedHashMap<>();
+        Map<String, List<Double>> toolCpu = new LinkedHashMap<>();
         List<Double> ratios = new ArrayList<>();
         List<Double> uploadRatios = new ArrayList<>();
         boolean https = o.containsKey("--https");
@@ -59,6 +61,8 @@ class network {
                 extra.put("JAVA_TOOL_OPTIONS", "-Djavax.net.ssl.trustStore=" + proxy.trustStore() + " -Djavax.net.ssl.trustStorePassword=changeit");
                 extra.put("AWS_CA_BUNDLE", proxy.caPem().toString());
             }
+            // BENCH_JAVA_OPTIONS: JVM options for the scripts' JVMs only, to try a setting (a flight recording, a JIT flag).
+            if (System.getenv("BENCH_JAVA_OPTIONS") != null) extra.merge("JAVA_TOOL_OPTIONS", System.getenv("BENCH_JAVA_OPTIONS"), (a, b) -> a + " " + b);
             var env = LocalServers.cleanEnvironment(extra);
             proxy.network(Duration.ofMillis(latencyMs), pace);
             List<String> tools = new ArrayList<>(List.of("deploy-site", "deploy-site --concurrency 1"));
@@ -70,7 +74,7 @@ class network {
                     String tool = tools.get((t + run) % tools.size()); // the order rotates run by run
                     String bucket = "net-" + run + "-" + tool.replaceAll("[^a-z0-9]+", "-");
                     LocalServers.run(List.of("aws", "s3", "mb", "s3://" + bucket, "--endpoint-url", moto.endpoint().toString()), work, env, null);
-                    List<String> command = new ArrayList<>();
+                    List<String> command = new ArrayList<>(List.of("/usr/bin/time", "-f", "cpu %U %S")); // the tool's own CPU, last line of stderr
                     if (tool.startsWith("deploy-site")) {
                         command.addAll(List.of(LocalServers.repoRoot().resolve("jbang").toString(), "deploy-site", "-v", "--no-invalidate"));
                         String options = tool.substring("deploy-site".length()).strip();
@@ -80,9 +84,13 @@ class network {
                         command.addAll(List.of("aws", "s3", "cp", "--recursive", "--quiet", "--endpoint-url", proxy.endpoint().toString(),
                                 site.toString(), "s3://" + bucket));
                     }
+                    double motoBefore = moto.cpuSeconds();
                     long start = System.nanoTime();
                     var result = LocalServers.run(command, LocalServers.repoRoot(), env, null);
                     double seconds = (System.nanoTime() - start) / 1e9;
+                    motoCpu.computeIfAbsent(tool, k -> new ArrayList<>()).add(moto.cpuSeconds() - motoBefore);
+                    Matcher cpu = Pattern.compile("cpu (\\d+\\.\\d+) (\\d+\\.\\d+)\\s*$").matcher(result.stderr());
+                    toolCpu.computeIfAbsent(tool, k -> new ArrayList<>()).add(cpu.find() ? Double.parseDouble(cpu.group(1)) + Double.parseDouble(cpu.group(2)) : Double.NaN);
                     if (result.exitCode() != 0) throw new IllegalStateException(tool + ": " + result);
                     Matcher phase = Pattern.compile("upload (\\d+\\.\\d+) s").matcher(result.stderr());
                     double upload = phase.find() ? Double.parseDouble(phase.group(1)) : Double.NaN;
@@ -97,10 +105,12 @@ class network {
                 uploadRatios.add(thisRun.get("deploy-site --concurrency 1")[1] / thisRun.get("deploy-site")[1]);
             }
         }
-        StringBuilder table = new StringBuilder("| tool | whole run, median (min-max) | upload phase, median |\n|---|---|---|\n");
-        totals.forEach((tool, times) -> table.append(String.format(Locale.ROOT, "| `%s` | %.1f s (%.1f-%.1f) | %s |%n", tool, median(times),
+        StringBuilder table = new StringBuilder("| tool | whole run, median (min-max) | upload phase, median | the tool's CPU, median | moto's CPU, median |\n"
+                + "|---|---|---|---|---|\n");
+        totals.forEach((tool, times) -> table.append(String.format(Locale.ROOT, "| `%s` | %.1f s (%.1f-%.1f) | %s | %.1f s | %.1f s |%n", tool, median(times),
                 times.stream().mapToDouble(d -> d).min().orElse(0), times.stream().mapToDouble(d -> d).max().orElse(0),
-                tool.startsWith("deploy-site") ? String.format(Locale.ROOT, "%.1f s", median(uploads.get(tool))) : "-")));
+                tool.startsWith("deploy-site") ? String.format(Locale.ROOT, "%.1f s", median(uploads.get(tool))) : "-",
+                median(toolCpu.get(tool)), median(motoCpu.get(tool)))));
         String ratioLine = String.format(Locale.ROOT, "One stream / parallel parts: %.2f for the whole run, %.2f for the upload phase (medians of "
                 + "per-run ratios; goal: at least 3).", median(ratios), median(uploadRatios));
         if (totals.containsKey("aws s3 cp")) {
@@ -111,16 +121,22 @@ class network {
         System.out.println();
         System.out.print(table);
         System.out.println(ratioLine);
-        if (o.isEmpty() || o.keySet().equals(java.util.Set.of("--runs")) && runs == 3) {
-            String section = "<!-- network:start -->\n## A large file under a CI runner's network\n\nMade by `./jbang bench/network.java` on "
+        // The default settings (over HTTP, or over HTTPS with --https) write their own section of bench/results.md.
+        java.util.Set<String> given = new java.util.HashSet<>(o.keySet());
+        given.remove("--https");
+        if (given.isEmpty() || given.equals(java.util.Set.of("--runs")) && runs == 3) {
+            String name = https ? "network-https" : "network";
+            String section = "<!-- " + name + ":start -->\n## A large file under a CI runner's network" + (https ? ", over HTTPS" : "")
+                    + "\n\nMade by `./jbang bench/network.java" + (https ? " --https" : "") + "` on "
                     + java.time.LocalDate.now() + " (" + Runtime.getRuntime().availableProcessors() + " cores): " + files + " file of " + sizeMb
-                    + " MB to moto through the proxy, " + latencyMs + " ms before each S3 request, " + pace / 1_000_000 + " MB/s a connection, "
-                    + runs + " runs interleaved.\n\n" + table + "\n" + ratioLine + "\n<!-- network:end -->\n";
+                    + " MB to moto through the proxy" + (https ? " serving TLS" : "") + ", " + latencyMs + " ms before each S3 request, "
+                    + pace / 1_000_000 + " MB/s a connection, " + runs + " runs interleaved.\n\n" + table + "\n" + ratioLine
+                    + "\n<!-- " + name + ":end -->\n";
             Path results = LocalServers.repoRoot().resolve("bench/results.md");
             String text = Files.readString(results);
-            int from = text.indexOf("<!-- network:start -->");
-            int to = text.indexOf("<!-- network:end -->");
-            text = from >= 0 && to > from ? text.substring(0, from) + section + text.substring(to + "<!-- network:end -->\n".length())
+            int from = text.indexOf("<!-- " + name + ":start -->");
+            int to = text.indexOf("<!-- " + name + ":end -->");
+            text = from >= 0 && to > from ? text.substring(0, from) + section + text.substring(to + ("<!-- " + name + ":end -->\n").length())
                     : text + "\n" + section;
             Files.writeString(results, text);
             System.out.println("wrote its section of bench/results.md");

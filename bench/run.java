@@ -182,12 +182,12 @@ class run {
         System.out.println("wrote its section of bench/results.md");
     }
 
-    /** The sections of bench/plan.java, bench/network.java and --network ci in results.md (between their markers), kept when this benchmark rewrites the file. */
+    /** The sections of bench/plan.java, bench/network.java (HTTP and HTTPS) and --network ci in results.md (between their markers), kept when this benchmark rewrites the file. */
     static String planningSection(Path results) throws IOException {
         if (!Files.exists(results)) return "";
         String text = Files.readString(results, StandardCharsets.UTF_8);
         StringBuilder kept = new StringBuilder();
-        for (String name : List.of("plan", "network", "network-ci")) {
+        for (String name : List.of("plan", "network", "network-https", "network-ci")) {
             int from = text.indexOf("<!-- " + name + ":start -->");
             int to = text.indexOf("<!-- " + name + ":end -->");
             if (from >= 0 && to > from) kept.append("\n").append(text, from, to + ("<!-- " + name + ":end -->").length()).append("\n");
@@ -772,6 +772,8 @@ class run {
     static final String S4 = "4 unchanged";
     static final String S5 = "5 cold start";
     static final String S6 = "6 unchanged, large";
+    /** deploy-site listing in one pass (--concurrency 1: nothing is uploaded in scenario 6, so only the listing differs). */
+    static final String ONE_PASS = "deploy-site --concurrency 1 (one listing pass)";
 
     /**
      * Untimed: JBang builds the scripts if needed, and each script runs for real twice, because the launcher keeps
@@ -981,17 +983,21 @@ class run {
         serve(bucket);
         try {
             seedRow(S6, bucket, site);
-            List<String> tools = new ArrayList<>(List.of("deploy-site"));
+            List<String> tools = new ArrayList<>(List.of("deploy-site", ONE_PASS));
             if (available.get("rclone")) tools.add("rclone sync");
             for (int r = 1; r <= runs; r++) {
                 for (String tool : rotate(tools, r)) {
                     if (tool.startsWith("rclone") && r > 1) continue;
-                    List<String> command = tool.equals("deploy-site")
-                            ? jbang("deploy-site", "--endpoint-url", proxy.endpoint().toString(), "--cloudfront-endpoint-url",
-                            cloudFront.endpoint().toString(), site.root.toString(), "s3://" + bucket)
-                            : List.of("rclone", "sync", "--checksum", "--fast-list", site.root.toString(), "bench:" + bucket);
+                    List<String> command = new ArrayList<>();
+                    if (tool.startsWith("deploy-site")) {
+                        command.addAll(jbang("deploy-site", "--endpoint-url", proxy.endpoint().toString(), "--cloudfront-endpoint-url",
+                                cloudFront.endpoint().toString(), site.root.toString(), "s3://" + bucket));
+                        if (tool.equals(ONE_PASS)) command.addAll(List.of("--concurrency", "1"));
+                    } else {
+                        command.addAll(List.of("rclone", "sync", "--checksum", "--fast-list", site.root.toString(), "bench:" + bucket));
+                    }
                     Measure m = measure(S6, tool, r, List.of(command), work);
-                    if (tool.equals("deploy-site")) checkUnchanged(S6, m, site.files.size());
+                    if (tool.startsWith("deploy-site")) checkUnchanged(S6, m, site.files.size());
                 }
             }
         } finally {
@@ -1487,6 +1493,9 @@ class run {
                     "deploy-site", "rclone sync", "fresh checkout; deploy-site's time includes finding the distribution");
             ratio(String.format(Locale.ROOT, "unchanged %,d: deploy-site / rclone sync", scaled(30000)), "(no goal)", Double.NaN, false, S6,
                     "deploy-site", "rclone sync", "");
+            ratio(String.format(Locale.ROOT, "unchanged %,d: deploy-site (listing in ranges, in parallel) / deploy-site --concurrency 1 (one listing pass)",
+                    scaled(30000)), "<= 1/3", 1.0 / 3, false, S6, "deploy-site", ONE_PASS,
+                    "moto serves one request at a time on one core: compare the moto CPU s column");
             listHeadline(S4, scaled(3000));
             listHeadline(S6, scaled(30000));
             Row large = row(S6, "deploy-site");

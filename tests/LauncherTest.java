@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
@@ -58,6 +59,7 @@ class LauncherTest {
         Path project = Files.createDirectories(tmp.resolve("with-deps"));
         Files.writeString(project.resolve("needs.java"), """
                 //DEPS info.picocli:picocli:4.7.7
+                //DEPS org.yaml:snakeyaml:2.4
                 class needs {
                     public static void main(String[] args) {
                         System.out.println("picocli " + picocli.CommandLine.VERSION);
@@ -70,11 +72,17 @@ class LauncherTest {
         var run = LocalServers.run(List.of(LocalServers.repoRoot().resolve("jbang").toString(), "needs.java"), project, env, null);
         assertEquals(0, run.exitCode(), run::toString);
         assertEquals("picocli 4.7.7\n", run.stdout());
-        assertTrue(run.stderr().contains("jbang: installing JBang 0.132.1 from Maven Central into " + one.resolve("0.132.1")), run::toString);
-        assertTrue(run.stderr().matches("(?s).*jbang: installed JBang 0\\.132\\.1 \\(\\d+ jars\\) in \\d+ s.*"), run::toString);
+        // What is downloaded, from where, how much: before, while (every 10 s) and after.
+        assertTrue(run.stderr().contains("jbang: installing JBang 0.132.1 into " + one.resolve("0.132.1") + " (once): mvn downloads "
+                + "dev.jbang:jbang-cli and its 55 jars from Maven Central into " + one.resolve("m2") + " (about 19 MB"), run::toString);
+        assertTrue(run.stderr().matches("(?s).*jbang: installed JBang 0\\.132\\.1 \\(\\d+ jars, \\d+\\.\\d MB\\) in \\d+ s; "
+                + "mvn downloaded [1-9]\\d+ files, [1-9]\\d*\\.\\d MB from Maven Central\n.*"), run::toString);
+        assertTrue(run.stderr().matches("(?s).*jbang: JBang downloaded [1-9]\\d* files, \\d+\\.\\d MB \\(the script's dependencies, "
+                + "from Maven Central\\) into " + Pattern.quote(one.resolve("m2").toString()) + " in \\d+ s\n.*"), run::toString);
         assertTrue(Files.isDirectory(one.resolve("0.132.1/lib")), "the launcher's JBang");
         assertTrue(Files.isDirectory(one.resolve("m2/dev/jbang/jbang-cli")), "the install's Maven repository");
         assertTrue(Files.isDirectory(one.resolve("m2/info/picocli/picocli/4.7.7")), "the script's dependencies, in the same repository");
+        assertTrue(Files.isDirectory(one.resolve("m2/org/yaml/snakeyaml/2.4")), "(snakeyaml: one JBang itself does not have, so downloaded)");
         assertTrue(Files.isDirectory(one.resolve("jbang/cache")), "JBang's own cache");
     }
 

@@ -62,6 +62,17 @@ final class LocalServers {
             this.endpoint = endpoint;
         }
 
+        /** CPU seconds (user + system) moto's process has spent so far, from /proc; NaN where there is none. */
+        double cpuSeconds() {
+            try {
+                String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + process.pid() + "/stat"));
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0; // utime, stime in clock ticks (100 a second)
+            } catch (IOException | RuntimeException e) {
+                return Double.NaN;
+            }
+        }
+
         static Moto start() throws IOException, InterruptedException {
             Process process = new ProcessBuilder("moto_server", "-H", "127.0.0.1", "-p", "0").redirectErrorStream(true).start();
             BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
