@@ -13,7 +13,7 @@
 //DEPS org.slf4j:slf4j-nop:1.7.36
 //DEPS com.electronwill.night-config:toml:3.8.3
 //DEPS org.yaml:snakeyaml:2.4
-//JAVA_OPTIONS -XX:Tier4InvocationThreshold=50000 -XX:Tier4MinInvocationThreshold=20000 -XX:Tier4CompileThreshold=60000 -XX:Tier4BackEdgeThreshold=200000 -XX:CompileCommand=quiet -XX:CompileCommand=CompileThresholdScaling,com.sun.crypto.provider.*::*,0.01 -XX:CompileCommand=CompileThresholdScaling,sun.security.provider.*::*,0.01 -XX:+UseSerialGC -Xshare:auto
+//JAVA_OPTIONS -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -124,11 +124,15 @@ class network {
         // The default settings (over HTTP, or over HTTPS with --https) write their own section of bench/results.md.
         java.util.Set<String> given = new java.util.HashSet<>(o.keySet());
         given.remove("--https");
+        // Two shapes have sections: one 1 GB file (the default) and 10 files of 100 MB (--files 10 --size-mb 100).
+        boolean tenFiles = files == 10 && sizeMb == 100 && !o.containsKey("--latency-ms") && !o.containsKey("--mb-per-s") && !o.containsKey("--also");
+        given.removeAll(tenFiles ? java.util.Set.of("--files", "--size-mb") : java.util.Set.of());
         if (given.isEmpty() || given.equals(java.util.Set.of("--runs")) && runs == 3) {
-            String name = https ? "network-https" : "network";
-            String section = "<!-- " + name + ":start -->\n## A large file under a CI runner's network" + (https ? ", over HTTPS" : "")
-                    + "\n\nMade by `./jbang bench/network.java" + (https ? " --https" : "") + "` on "
-                    + java.time.LocalDate.now() + " (" + Runtime.getRuntime().availableProcessors() + " cores): " + files + " file of " + sizeMb
+            String name = (https ? "network-https" : "network") + (tenFiles ? "-10x100" : "");
+            String section = "<!-- " + name + ":start -->\n## " + (tenFiles ? "Ten 100 MB files" : "A large file") + " under a CI runner's network"
+                    + (https ? ", over HTTPS" : "") + "\n\nMade by `./jbang bench/network.java" + (https ? " --https" : "")
+                    + (tenFiles ? " --files 10 --size-mb 100" : "") + "` on "
+                    + java.time.LocalDate.now() + " (" + Runtime.getRuntime().availableProcessors() + " cores): " + files + (files == 1 ? " file of " : " files of ") + sizeMb
                     + " MB to moto through the proxy" + (https ? " serving TLS" : "") + ", " + latencyMs + " ms before each S3 request, "
                     + pace / 1_000_000 + " MB/s a connection, " + runs + " runs interleaved.\n\n" + table + "\n" + ratioLine
                     + "\n<!-- " + name + ":end -->\n";

@@ -43,6 +43,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -161,6 +163,11 @@ class run {
             Files.writeString(resultsDir.resolve("results.json"), report.json());
             Files.writeString(resultsDir.resolve("results.md"), report.markdown() + planningSection(resultsDir.resolve("results.md")));
             if (ciNetwork && runs == 3 && scale == 1.0) writeNetworkSection(repo.resolve("bench/results.md"), report.markdown());
+            // The runs at default settings, with no added latency and under --network ci, keep their numbers for the side-by-side section.
+            if (defaults() || ciNetwork && runs == 3 && scale == 1.0) {
+                Files.writeString(repo.resolve(ciNetwork ? SETTINGS_CI : SETTINGS_NONE), report.settingsTsv(), StandardCharsets.UTF_8);
+                writeSideBySide(repo.resolve("bench/results.md"));
+            }
             System.out.println("wrote " + repo.relativize(resultsDir.resolve("results.json")) + " and "
                     + repo.relativize(resultsDir.resolve("results.md")) + "; logs of every run in " + repo.relativize(logs));
         } finally {
@@ -182,12 +189,70 @@ class run {
         System.out.println("wrote its section of bench/results.md");
     }
 
-    /** The sections of bench/plan.java, bench/network.java (HTTP and HTTPS) and --network ci in results.md (between their markers), kept when this benchmark rewrites the file. */
+    static final String SETTINGS_NONE = "bench/settings-none.tsv";
+    static final String SETTINGS_CI = "bench/settings-ci.tsv";
+
+    /**
+     * The section of bench/results.md that puts both network settings side by side (every ratio with its goal, every
+     * tool's median), from the numbers the last run at each setting kept; placed before "## Machine", written again by
+     * every run at default settings.
+     */
+    static void writeSideBySide(Path results) throws IOException {
+        Path none = repo.resolve(SETTINGS_NONE), ci = repo.resolve(SETTINGS_CI);
+        if (!Files.exists(results) || !Files.exists(none) || !Files.exists(ci)) return;
+        Map<String, String[]> a = readSettings(none), b = readSettings(ci);
+        StringBuilder s = new StringBuilder("<!-- settings:start -->\n## Both network settings side by side\n\n");
+        s.append("*No added latency*: `./jbang bench/run.java` (").append(a.getOrDefault("machine\tdate", new String[] {"", "", "?"})[2])
+                .append(", commit ").append(a.getOrDefault("machine\tcommit", new String[] {"", "", "?"})[2]).append("); *CI runner's network*: `./jbang bench/run.java ")
+                .append("--network ci --only 1,2,3,4,6` (").append(b.getOrDefault("machine\tdate", new String[] {"", "", "?"})[2]).append(", commit ")
+                .append(b.getOrDefault("machine\tcommit", new String[] {"", "", "?"})[2]).append("): 25 ms before each S3 request, 85 MB/s a ")
+                .append("connection, 150 ms before each CloudFront request. Same machine; each run's own sections below have every column.\n\n");
+        List<String[]> ratios = new ArrayList<>();
+        ratios.add(new String[] {"ratio or check (median)", "goal", "no added latency", "verdict", "CI runner's network", "verdict"});
+        List<String[]> tools = new ArrayList<>();
+        tools.add(new String[] {"scenario", "tool", "no added latency, median s", "CI runner's network, median s"});
+        LinkedHashSet<String> keys = new LinkedHashSet<>(a.keySet());
+        keys.addAll(b.keySet());
+        for (String key : keys) {
+            String[] x = a.get(key), y = b.get(key);
+            String[] any = x != null ? x : y;
+            switch (any[0]) {
+                case "ratio", "headline" -> ratios.add(new String[] {any[1], any[3], x == null ? "-" : x[2], x == null ? "-" : x[4],
+                        y == null ? "-" : y[2], y == null ? "-" : y[4]});
+                case "row" -> tools.add(new String[] {any[1], any[2], x == null ? "-" : x[3], y == null ? "-" : y[3]});
+                default -> { }
+            }
+        }
+        s.append(Report.md(ratios)).append('\n').append(Report.md(tools)).append("<!-- settings:end -->\n\n");
+        String text = Files.readString(results, StandardCharsets.UTF_8);
+        int from = text.indexOf("<!-- settings:start -->");
+        int to = text.indexOf("<!-- settings:end -->");
+        if (from >= 0 && to > from) text = text.substring(0, from) + text.substring(to + "<!-- settings:end -->\n\n".length());
+        int at = text.indexOf("## Machine");
+        text = at < 0 ? text + "\n" + s : text.substring(0, at) + s + text.substring(at);
+        Files.writeString(results, text, StandardCharsets.UTF_8);
+    }
+
+    /** A settings file's lines by key (kind and name): ratio/headline NAME VALUE GOAL VERDICT, row SCENARIO TOOL MEDIAN, machine KEY VALUE. */
+    static Map<String, String[]> readSettings(Path file) throws IOException {
+        Map<String, String[]> lines = new LinkedHashMap<>();
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            String[] f = line.split("\t", -1);
+            if (f.length < 3) continue;
+            lines.put(f[0].equals("row") ? f[0] + "\t" + f[1] + "\t" + f[2] : f[0] + "\t" + f[1], f);
+        }
+        return lines;
+    }
+
+    /** The sections of bench/plan.java, bench/network.java (each shape, HTTP and HTTPS) and --network ci in results.md (between their markers), kept when this benchmark rewrites the file. */
     static String planningSection(Path results) throws IOException {
         if (!Files.exists(results)) return "";
         String text = Files.readString(results, StandardCharsets.UTF_8);
         StringBuilder kept = new StringBuilder();
-        for (String name : List.of("plan", "network", "network-https", "network-ci")) {
+        Matcher sections = Pattern.compile("<!-- (plan|network[a-z0-9-]*):start -->").matcher(text);
+        List<String> names = new ArrayList<>();
+        while (sections.find()) names.add(sections.group(1));
+        for (String name : names) {
             int from = text.indexOf("<!-- " + name + ":start -->");
             int to = text.indexOf("<!-- " + name + ":end -->");
             if (from >= 0 && to > from) kept.append("\n").append(text, from, to + ("<!-- " + name + ":end -->").length()).append("\n");
@@ -1727,6 +1792,19 @@ class run {
                       us-east-1, `AWS_EC2_METADATA_DISABLED=true`, endpoints on 127.0.0.1 (`AWS_ENDPOINT_URL` to a closed local port
                       as a safety net), no AWS config files, and rclone/s3cmd configurations generated for the proxy.
                     """, scaled(3000), scaled(30000), invalidationRuns, runs, CHANGED_FILES, runs, runs, scaled(30000), runs);
+        }
+
+        /** What the side-by-side section needs of this run, one tab-separated line each (see readSettings). */
+        String settingsTsv() {
+            StringBuilder b = new StringBuilder();
+            for (String key : List.of("date", "commit")) b.append("machine\t").append(key).append('\t').append(machine.getOrDefault(key, "?")).append('\n');
+            for (Ratio r : ratios) {
+                b.append("ratio\t").append(r.name + (r.note.isEmpty() ? "" : " (" + r.note + ")")).append('\t')
+                        .append(r.perRun.isEmpty() ? "-" : f2(r.stats().median())).append('\t').append(r.goal).append('\t').append(r.verdict()).append('\n');
+            }
+            for (String[] h : headline) b.append("headline\t").append(String.join("\t", h)).append('\n');
+            for (Row r : rows) b.append("row\t").append(r.scenario).append('\t').append(r.tool).append('\t').append(f2(r.seconds().median())).append('\n');
+            return b.toString();
         }
 
         String json() {
