@@ -761,7 +761,7 @@ class run {
                     if (launcher > 0) {
                         sample(launcher);
                         if (tick++ % 5 == 0) {
-                            ProcessHandle.of(launcher).ifPresent(h -> h.children().forEach(c -> seen.add(c.pid())));
+                            ProcessHandle.of(launcher).ifPresent(h -> h.descendants().forEach(c -> seen.add(c.pid()))); // JBang runs in a subshell of the launcher
                         }
                         for (long pid : seen) sample(pid);
                     }
@@ -1183,6 +1183,8 @@ class run {
 
     /** The cold start's summary for the ratios table: set by {@link #coldReport} or {@link #coldFailed}. */
     static String coldStart;
+    /** The cold start's whole time, for its goal (issue 14: under 20 s here). */
+    static double coldSeconds = Double.NaN;
 
     /**
      * A cold run's phases, in seconds (-1 when not seen): the launcher until JBang's JVM appeared (mostly mvn installing
@@ -1222,6 +1224,7 @@ class run {
         String again = warm.stream().map(m -> m.exit == 0 ? String.format(Locale.ROOT, "%.1f s", m.seconds) : "FAILED")
                 .collect(Collectors.joining(", then "));
         coldStart = String.format(Locale.ROOT, "%.1f s (%s; %.0f MB downloaded); warm %s", cold.seconds, phases.brief(), downloaded / 1e6, again);
+        coldSeconds = cold.exit == 0 ? cold.seconds : Double.NaN;
         checks.add(String.format(Locale.ROOT, "%s: %.1f s to the first invalidation, one run: %s; from the same clone again %s",
                 S5, cold.seconds, phases.full(), again));
         StringBuilder sizes = new StringBuilder();
@@ -1550,7 +1553,7 @@ class run {
             ratio("1% change: deploy-site / rclone sync --checksum --fast-list", "<= 1.0", 1.0, false, S3, "deploy-site", "rclone sync",
                     "rclone does not invalidate; deploy-site's time includes its invalidation");
             ratio("1% change: deploy-site / s3cmd sync", "(no goal)", Double.NaN, false, S3, "deploy-site", "s3cmd sync", "");
-            ratio("full upload: deploy-site / aws s3 sync", "< 1.0 (issue 3: ahead of); later <= 0.8", 1.0, true, S2, "deploy-site",
+            ratio("full upload: deploy-site / aws s3 sync", "<= 0.8 (issue 14; issue 3 asked < 1.0)", 0.8, false, S2, "deploy-site",
                     "aws s3 sync", "bound by moto, one Python process: compare the moto CPU s and CPU s columns");
             ratio("one invalidation: invalidate / aws cloudfront create-invalidation", "<= 1.5 (aim 1.0)", 1.5, false, S1, "invalidate",
                     "aws cloudfront", "");
@@ -1574,7 +1577,7 @@ class run {
             }
             if (coldStart != null) {
                 headline.add(new String[] {"cold start to the first invalidation: total s (fresh clone, empty caches; one run)", coldStart,
-                        "(no goal; keep small)", "-"});
+                        "< 20 s (issue 14)", coldSeconds < 20 ? "met" : "not met"});
             }
         }
 
@@ -1800,7 +1803,8 @@ class run {
             for (String key : List.of("date", "commit")) b.append("machine\t").append(key).append('\t').append(machine.getOrDefault(key, "?")).append('\n');
             for (Ratio r : ratios) {
                 b.append("ratio\t").append(r.name + (r.note.isEmpty() ? "" : " (" + r.note + ")")).append('\t')
-                        .append(r.perRun.isEmpty() ? "-" : f2(r.stats().median())).append('\t').append(r.goal).append('\t').append(r.verdict()).append('\n');
+                        .append(r.perRun.isEmpty() ? "-" : f2(r.stats().median())).append('\t').append(r.goal).append('\t')
+                        .append(Double.isNaN(r.limit) ? "-" : r.verdict()).append('\n');
             }
             for (String[] h : headline) b.append("headline\t").append(String.join("\t", h)).append('\n');
             for (Row r : rows) b.append("row\t").append(r.scenario).append('\t').append(r.tool).append('\t').append(f2(r.seconds().median())).append('\n');
