@@ -202,7 +202,7 @@ class DeploySite implements Callable<Integer> {
     @Option(names = "--acl", paramLabel = "ACL", description = "Canned ACL for uploads, e.g. public-read (only when asked: buckets with ACLs disabled reject it).")
     String acl;
 
-    @Option(names = "--concurrency", paramLabel = "N", defaultValue = "16", description = "Parallel uploads. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--concurrency", paramLabel = "N", defaultValue = "16", description = "Parallel requests: uploads, the parts of large files, the listing's ranges. Default: ${DEFAULT-VALUE}.")
     int concurrency;
 
     @Option(names = "--no-delete", description = "Keep objects that have no local file.")
@@ -2302,12 +2302,12 @@ class DeploySite implements Callable<Integer> {
          * ..., (last cut, end) listed in parallel, each in ListObjectsV2 pages of 1,000 keys; no cuts: one pass.
          */
         List<Site.RemoteObject> list(String prefix, List<String> cuts) {
+            if (cuts.isEmpty()) return listRange(prefix, null, null);
             List<Future<List<Site.RemoteObject>>> ranges = new ArrayList<>();
             for (int i = 0; i <= cuts.size(); i++) {
                 String after = i == 0 ? null : cuts.get(i - 1);
                 String upTo = i == cuts.size() ? null : cuts.get(i);
-                ranges.add(cuts.isEmpty() ? CompletableFuture.completedFuture(listRange(prefix, after, upTo))
-                        : pool.submit(() -> listRange(prefix, after, upTo)));
+                ranges.add(pool.submit(() -> listRange(prefix, after, upTo)));
             }
             List<Site.RemoteObject> objects = new ArrayList<>();
             try {

@@ -536,17 +536,6 @@ class run {
                 double cpu) {
     }
 
-    /** User + system CPU seconds of a process so far (Linux clock ticks of 1/100 s). */
-    static double cpuSeconds(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
-        } catch (IOException | RuntimeException e) {
-            return 0;
-        }
-    }
-
     /** One timed tool run: what it cost, and what the servers saw. */
     static final class Measure {
         final String scenario;
@@ -600,7 +589,7 @@ class run {
                            boolean stamped) throws Exception {
         resetCounters();
         Measure m = new Measure(scenario, tool, run);
-        double motoCpu0 = motoPid > 0 ? cpuSeconds(motoPid) : 0;
+        double motoCpu0 = motoPid > 0 ? LocalServers.cpuSeconds(motoPid) : 0;
         int i = 0;
         for (List<String> command : commands) {
             String base = (scenario + "-" + tool).replaceAll("[^A-Za-z0-9]+", "_") + "-" + run + (commands.size() > 1 ? "-" + (++i) : "");
@@ -623,7 +612,7 @@ class run {
                 break;
             }
         }
-        m.motoCpu = motoPid > 0 ? cpuSeconds(motoPid) - motoCpu0 : -1;
+        m.motoCpu = motoPid > 0 ? LocalServers.cpuSeconds(motoPid) - motoCpu0 : -1;
         for (S3FaultProxy.Request r : proxy.requests()) {
             m.requests.merge(kindOf(r), 1L, Long::sum);
             // deploy-site's pending record (.deploy-site/) is its own bookkeeping, counted as a request, not as a site object.
@@ -1073,11 +1062,11 @@ class run {
     /** Seeds the bucket inside moto as a row of the table (run 0): its time and moto's CPU; there is no S3 request. */
     static void seedRow(String scenario, String bucket, Site site) throws Exception {
         Measure s = new Measure(scenario, "seed: inside moto's process (not a tool)", 0);
-        double motoCpu0 = cpuSeconds(motoPid);
+        double motoCpu0 = LocalServers.cpuSeconds(motoPid);
         long t0 = System.nanoTime();
         SeedableMoto.Seeded seeded = seed(bucket, site.root);
         s.seconds = (System.nanoTime() - t0) / 1e9;
-        s.motoCpu = cpuSeconds(motoPid) - motoCpu0;
+        s.motoCpu = LocalServers.cpuSeconds(motoPid) - motoCpu0;
         s.cpu = -1;
         s.requests.put("PUT", -1L); // shown as "not counted"
         s.note = String.format(Locale.ROOT, "%,d objects, %.1f MB, put through moto's S3 backend by bench/seedable_moto.py",

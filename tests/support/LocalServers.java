@@ -52,6 +52,17 @@ final class LocalServers {
         }
     }
 
+    /** User + system CPU seconds of a process so far, from /proc (Linux clock ticks of 1/100 s); 0 where there is none. */
+    static double cpuSeconds(long pid) {
+        try {
+            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
     /** moto's server: a real S3 API on 127.0.0.1, a free port, one per test class. */
     static final class Moto implements AutoCloseable {
         private final Process process;
@@ -62,15 +73,9 @@ final class LocalServers {
             this.endpoint = endpoint;
         }
 
-        /** CPU seconds (user + system) moto's process has spent so far, from /proc; NaN where there is none. */
+        /** CPU seconds (user + system) moto's process has spent so far (see {@link LocalServers#cpuSeconds}). */
         double cpuSeconds() {
-            try {
-                String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + process.pid() + "/stat"));
-                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0; // utime, stime in clock ticks (100 a second)
-            } catch (IOException | RuntimeException e) {
-                return Double.NaN;
-            }
+            return LocalServers.cpuSeconds(process.pid());
         }
 
         static Moto start() throws IOException, InterruptedException {
